@@ -1,0 +1,28 @@
+"""briefgen: negotiation-round fact sheets (YAML) into dated, marked briefings in Markdown, HTML and PDF.
+
+The public API is imported lazily, so `briefgen --help` does not pay for pydantic or Jinja.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "build": "build",
+    "BuildOptions": "build",
+    "BuildResult": "build",
+    "load": "load",
+    "LoadedSheet": "load",
+    "FactSheet": "models",
+    "BriefgenError": "errors",
+}
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'briefgen' has no attribute {name!r}")

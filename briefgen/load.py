@@ -1,0 +1,271 @@
+"""Find fact sheets, read them, and validate them into FactSheets, or report every problem located.
+
+Each pydantic error's `loc` is mapped back to the YAML node it came from, so a user sees
+`path:line:col: field.path: what is wrong, and what would be right` and never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InvalidFactSheets, Problem, UsageError
+from .models import FactSheet, Loc
+from .yamlsource import YamlDocument, YamlProblems, read_yaml
+
+FACT_SHEET_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedSheet:
+    """A valid fact sheet, the file it came from, and the previous round it points to, if any."""
+
+    path: Path
+    sheet: FactSheet
+    raw: bytes
+    previous: LoadedSheet | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
+    """Every fact sheet named, or found below a named folder, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    candidate
+                    for candidate in path.rglob("*")
+                    if candidate.suffix in FACT_SHEET_SUFFIXES
+                    and candidate.is_file()
+                    and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        raise UsageError(f"no fact sheets (*.yaml) found in {', '.join(map(str, paths))}")
+    return unique
+
+
+def load(paths: Iterable[Path]) -> list[LoadedSheet]:
+    """Load and validate every fact sheet in `paths`; raise InvalidFactSheets listing all problems."""
+    loader = _Loader()
+    sheets = [loader.load(path) for path in find_fact_sheets(paths)]
+    if loader.problems:
+        raise InvalidFactSheets(loader.problems)
+    return [sheet for sheet in sheets if sheet is not None]
+
+
+class _Loader:
+    """Parses each file once, even when it is also some other sheet's previous round."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._parsed: dict[Path, tuple[YamlDocument, LoadedSheet] | None] = {}
+
+    def load(self, path: Path) -> LoadedSheet | None:
+        parsed = self._parse(path)
+        if parsed is None:
+            return None
+        doc, loaded = parsed
+        previous = self._previous_round(doc, loaded.sheet)
+        return replace(loaded, previous=previous) if previous else loaded
+
+    def _parse(self, path: Path) -> tuple[YamlDocument, LoadedSheet] | None:
+        key = path.resolve()
+        if key not in self._parsed:
+            self._parsed[key] = self._parse_uncached(path)
+        return self._parsed[key]
+
+    def _parse_uncached(self, path: Path) -> tuple[YamlDocument, LoadedSheet] | None:
+        try:
+            raw = path.read_bytes()
+            doc = read_yaml(path, raw)
+        except YamlProblems as error:
+            self.problems.extend(error.problems)
+            return None
+        except OSError as error:
+            self.problems.append(Problem(path, 1, 1, "", f"cannot read the file: {error.strerror}"))
+            return None
+        try:
+            sheet = FactSheet.model_validate(doc.data)
+        except ValidationError as error:
+            self.problems.extend(_describe(doc, detail) for detail in error.errors(include_url=False))
+            return None
+        found = [_problem(doc, loc, message) for loc, message in sheet.reference_problems()]
+        self.problems.extend(found)
+        return None if found else (doc, LoadedSheet(path, sheet, raw))
+
+    def _previous_round(self, doc: YamlDocument, sheet: FactSheet) -> LoadedSheet | None:
+        name = sheet.briefing.previous_round
+        if name is None:
+            return None
+        loc: Loc = ("briefing", "previous_round")
+        target = doc.path.parent / name
+        if not target.is_file():
+            siblings = sorted(p.name for p in doc.path.parent.glob("*.y*ml") if p != doc.path)
+            hint = f"; fact sheets beside it: {', '.join(siblings)}" if siblings else ""
+            self.problems.append(_problem(doc, loc, f"previous round '{name}' not found{hint}"))
+            return None
+        if target.resolve() == doc.path.resolve():
+            self.problems.append(_problem(doc, loc, "a fact sheet cannot be its own previous round"))
+            return None
+        parsed = self._parse(target)
+        if parsed is None:
+            self.problems.append(_problem(doc, loc, f"previous round '{name}' is not a valid fact sheet (see its errors)"))
+            return None
+        previous = parsed[1]
+        before = previous.sheet
+        if before.negotiation.id != sheet.negotiation.id:
+            self.problems.append(_problem(doc, loc, f"previous round belongs to negotiation '{before.negotiation.id}', not '{sheet.negotiation.id}'"))
+        elif before.round.start >= sheet.round.start:
+            self.problems.append(_problem(doc, loc, f"previous round starts {before.round.start}, not before this round ({sheet.round.start})"))
+        return previous
+
+
+def _problem(doc: YamlDocument, loc: Loc, message: str, *, prefer_key: bool = False) -> Problem:
+    line, col = doc.locate(loc, prefer_key=prefer_key)
+    return Problem(doc.path, line, col, field_path(loc), message)
+
+
+def field_path(loc: Loc) -> str:
+    """('issues', 1, 'positions', 'prc') -> 'issues[1].positions.prc'."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(doc: YamlDocument, error: Any) -> Problem:
+    """Turn one pydantic error into a located problem that says what would be right."""
+    loc: Loc = tuple(part for part in error["loc"] if part not in _UNION_TAGS)
+    kind: str = error["type"]
+    given = error.get("input")
+    ctx = error.get("ctx", {})
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        return _problem(doc, loc, _KEY_MESSAGE.format(loc[-1]), prefer_key=True)
+    if kind == "extra_forbidden":
+        allowed = allowed_fields(loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{guess[0]}'? " if guess else ""
+        return _problem(doc, loc, f"unknown field '{loc[-1]}'; {hint}allowed here: {', '.join(allowed)}", prefer_key=True)
+    if kind == "missing":
+        line, col = doc.locate(loc[:-1], prefer_key=True)
+        return Problem(doc.path, line, col, field_path(loc), f"required field '{loc[-1]}' is missing")
+    return _problem(doc, loc, _message(kind, given, ctx, error["msg"]))
+
+
+_UNION_TAGS = {"str", "int", "float", "bool", "none"}
+_KEY_MESSAGE = "'{}' is not a valid id: use lowercase letters, digits and hyphens, e.g. 'us' or 'rare-earths'"
+_PATTERN_HINTS = {
+    "a-z0-9": "is not a valid id: use lowercase letters, digits and hyphens, e.g. 'us-china' or 'rare-earths'",
+    "[a-z]{2,3}": "is not a language tag: use e.g. 'en' or 'en-GB'",
+    "ya?ml": "is not a fact sheet file name: give the file name of the previous round's sheet in the same folder, e.g. 2025-05-geneva.yaml",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the text {shown!r}"
+    return f"the number {value}"
+
+
+def _message(kind: str, given: Any, ctx: dict[str, Any], fallback: str) -> str:
+    if kind == "string_type":
+        tail = " (put it in quotes if it is meant as text)" if isinstance(given, (int, float, bool)) else ""
+        return f"expected text, got {_show(given)}{tail}"
+    if kind in ("int_type", "int_parsing", "float_type", "float_parsing"):
+        noun = "a whole number" if kind.startswith("int") else "a number"
+        tail = " (remove the quotes)" if isinstance(given, str) else ""
+        return f"expected {noun}, got {_show(given)}{tail}"
+    if kind == "finite_number":
+        return "expected a finite number"
+    if kind == "bool_type":
+        return f"expected true or false, got {_show(given)}"
+    if kind == "list_type":
+        return f"expected a list (one '- ' item per line), got {_show(given)}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping of fields (key: value lines), got {_show(given)}"
+    if kind in ("date_type", "date_from_datetime_parsing", "date_parsing"):
+        return f"expected a date written YYYY-MM-DD, e.g. 2025-06-09; got {_show(given)}"
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        options = [option.strip(" '") for option in expected.replace(" or ", ", ").split(",")]
+        guess = difflib.get_close_matches(str(given), options, n=1) if isinstance(given, str) else []
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        return f"expected one of {expected}; got {_show(given)}{hint}"
+    if kind == "string_pattern_mismatch":
+        for needle, hint in _PATTERN_HINTS.items():
+            if needle in ctx.get("pattern", ""):
+                return f"{given!r} {hint}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"text is {len(given):,} characters; at most {ctx['max_length']:,} are allowed here"
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} item(s)"
+    if kind == "too_long":
+        return f"has too many items; at most {ctx['max_length']} are allowed here"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']}; got {_show(given)}"
+    if kind == "value_error":
+        return str(ctx.get("error", fallback)).removeprefix("Value error, ")
+    return fallback
+
+
+def allowed_fields(loc: Loc) -> list[str]:
+    """The field names of the model found at `loc`, so an unknown key can be answered with a hint."""
+    current: Any = FactSheet
+    for part in loc:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    current = _unwrap(current, None)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _unwrap(annotation: Any, part: str | int | None) -> Any:
+    """Step from a type into the type of its `part` (a field, a list index or a dict key)."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+        else:
+            break
+    if part is None:
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return field.annotation if field else None
+    if origin is list:
+        return get_args(annotation)[0]
+    if origin is dict:
+        return get_args(annotation)[1]
+    return None

@@ -1,0 +1,200 @@
+"""Jinja environments that turn a BriefingContext into Markdown or HTML text.
+
+Safety is in the environment, not in each template: StrictUndefined turns a misspelt field
+into an error instead of a blank; HTML templates always autoescape, whatever their file name;
+Markdown templates escape every value that is not already Markdown; Markdown fields become
+HTML through the markdown package and then an nh3 allowlist; every template, a workspace's
+included, runs in Jinja's immutable sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Literal
+from urllib.parse import quote
+
+import markdown
+import nh3
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    pass_context,
+)
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .context import BriefingContext, format_date, format_date_range, format_figure
+from .errors import RenderError, UsageError
+
+TextFormat = Literal["md", "html"]
+
+DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
+if not DEFAULT_TEMPLATES.is_dir():  # a source checkout: the defaults are the repository's templates/
+    DEFAULT_TEMPLATES = Path(__file__).parent.parent / "templates"
+
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "b", "i", "code", "pre", "blockquote", "del", "sup", "sub",
+    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "span",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
+_URL_SCHEMES = {"http", "https", "mailto"}
+INLINE_STYLESHEETS = {"all": "style.css", "screen": "screen.css"}
+"""Stylesheets inlined in every HTML briefing, by the media they apply to."""
+
+
+class MarkdownText(str):
+    """Text that is already Markdown, so the Markdown environment passes it through unescaped."""
+
+
+def markdown_to_html(text: str) -> Markup:
+    """Markdown from a fact sheet as HTML that can carry no script, style, frame or unsafe URL."""
+    converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    html = converter.convert(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(clean)
+
+
+def markdown_passthrough(text: str, indent: int = 0) -> MarkdownText:
+    """Markdown from a fact sheet, for Markdown output: raw HTML neutralised so it shows as text.
+
+    `indent` continues the text inside a list item: every line after the first is indented.
+    """
+    safe = text.strip().replace("&", "&amp;").replace("<", "&lt;")
+    return MarkdownText(safe.replace("\n", "\n" + " " * indent) if indent else safe)
+
+
+def yaml_string(value: Any) -> MarkdownText:
+    """A value as a double-quoted YAML scalar (JSON strings are valid YAML), for front matter."""
+    return MarkdownText(json.dumps(str(value), ensure_ascii=False))
+
+
+def markdown_url(url: str) -> MarkdownText:
+    """A validated URL for a Markdown autolink: anything that could end the link is percent-encoded."""
+    return MarkdownText(quote(url, safe=":/?#[]@!$&'()*+,;=%~"))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_LINE_START_MARKER = re.compile(r"^([#+\-=>])")
+_ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
+
+
+def escape_markdown(value: Any) -> str:
+    """Plain text for Markdown output, on one line, with nothing Markdown would act on."""
+    text = " ".join(str(value).split())
+    text = _ENTITY.sub("&amp;", text)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _LINE_START_MARKER.sub(r"\\\1", text)
+    return _ORDERED_MARKER.sub(r"\1\\\2", text)
+
+
+def _finalize_markdown(value: Any) -> Any:
+    return value if isinstance(value, MarkdownText) else escape_markdown(value)
+
+
+@pass_context
+def _cite_html(context: Context, refs: list[str] | str | None) -> Markup:
+    numbers = _numbers(context, refs)
+    links = ", ".join(f'<a href="#source-{n}">{n}</a>' for n in numbers)
+    return Markup(f'<sup class="cite">[{links}]</sup>') if numbers else Markup("")
+
+
+@pass_context
+def _cite_markdown(context: Context, refs: list[str] | str | None) -> MarkdownText:
+    return MarkdownText("".join(f"[^{n}]" for n in _numbers(context, refs)))
+
+
+def _numbers(context: Context, refs: list[str] | str | None) -> list[int]:
+    if refs is None:
+        return []
+    brief: BriefingContext = context["b"]
+    ids = [refs] if isinstance(refs, str) else refs
+    return sorted({brief.source_numbers[ref] for ref in ids})
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders named templates for one workspace; build it once and reuse it for every briefing."""
+
+    workspace_templates: Path | None = None
+
+    def render(self, template: str, fmt: TextFormat, brief: BriefingContext) -> str:
+        """Render `template` (e.g. 'full') as `fmt`; HTML gets the stylesheets inlined in its head."""
+        environment = _environment(fmt, self.workspace_templates)
+        name = f"{template}.{fmt}"
+        styles = {medium: self._inline_css(file) for medium, file in INLINE_STYLESHEETS.items()} if fmt == "html" else {}
+        try:
+            return environment.get_template(name).render(b=brief, styles=styles)
+        except TemplateNotFound as error:
+            raise UsageError(f"no template named '{error.name}' (looked in {self._searched()})") from None
+        except TemplateError as error:
+            raise RenderError(_describe_template_error(error, name)) from None
+
+    def stylesheet(self, name: str) -> str:
+        """A stylesheet by name: the workspace's own first, then the default."""
+        for folder in self._folders():
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        raise UsageError(f"no stylesheet named '{name}' (looked in {self._searched()})")
+
+    def _inline_css(self, name: str) -> Markup:
+        return Markup(self.stylesheet(name).replace("</", "<\\/"))  # CSS cannot close its <style> element
+
+    def _folders(self) -> list[Path]:
+        return [*([self.workspace_templates] if self.workspace_templates else []), DEFAULT_TEMPLATES]
+
+    def _searched(self) -> str:
+        return ", ".join(map(str, self._folders()))
+
+
+def _describe_template_error(error: TemplateError, name: str) -> str:
+    where = getattr(error, "filename", None) or name
+    line = getattr(error, "lineno", None)
+    located = f"{where}:{line}" if line else where
+    return f"{located}: template error: {error.message or error}"
+
+
+@lru_cache(maxsize=8)
+def _environment(fmt: TextFormat, workspace: Path | None) -> ImmutableSandboxedEnvironment:
+    defaults = FileSystemLoader(DEFAULT_TEMPLATES)
+    loaders = [FileSystemLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
+    loader = ChoiceLoader([*loaders, PrefixLoader({"default": defaults}, delimiter=":"), defaults])
+    is_html = fmt == "html"
+    environment = ImmutableSandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=is_html,
+        finalize=None if is_html else _finalize_markdown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    filters: dict[str, Callable[..., Any]] = {
+        "md": markdown_to_html if is_html else markdown_passthrough,
+        "cite": _cite_html if is_html else _cite_markdown,
+        "figure": format_figure,
+        "yaml": yaml_string,
+        "url": markdown_url if not is_html else str,
+        "date": format_date,
+        "date_range": format_date_range,
+    }
+    environment.filters.update(filters)
+    return environment

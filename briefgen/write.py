@@ -1,0 +1,73 @@
+"""The output tree: where each briefing goes, and writing it so that a crash damages nothing.
+
+Paths are derived here and nowhere else. Every file is written to a temporary sibling, flushed
+to disk and renamed over the old one, so a reader (or a later run) sees either the previous
+file or the new one, never half of one. Temporaries left by a killed run are swept next time.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .errors import EnvironmentProblem, UsageError
+
+TEMP_PREFIX = ".briefgen-tmp-"
+MAX_NAME_BYTES = 80
+
+
+def output_path(out_dir: Path, negotiation: str, as_of: str, round_id: str, template: str, fmt: str) -> Path:
+    """build/<negotiation>/<as-of>-<round>[.<template>].<fmt>: dated, and never outside `out_dir`."""
+    suffix = "" if template == "full" else f".{template}"
+    name = safe_name(f"{as_of}-{round_id}{suffix}.{fmt}")
+    path = out_dir / safe_name(negotiation) / name
+    if not path.resolve().is_relative_to(out_dir.resolve()):
+        raise UsageError(f"refusing to write {path}: it is outside the output folder {out_dir}")
+    return path
+
+
+def safe_name(name: str) -> str:
+    """One path component: NFC-normalised, no separators, no leading dot, at most 80 bytes."""
+    name = unicodedata.normalize("NFC", name).replace("/", "-").replace("\\", "-").lstrip(".")
+    if not name or name in (".", ".."):
+        raise UsageError(f"cannot make a file name from {name!r}")
+    if len(name.encode()) > MAX_NAME_BYTES:
+        raise UsageError(f"file name {name!r} is longer than {MAX_NAME_BYTES} bytes; shorten the ids it is made from")
+    return name
+
+
+def prepare_output(out_dir: Path) -> None:
+    """Make sure `out_dir` can be written, and remove temporaries a killed run left behind."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=TEMP_PREFIX, delete=True)
+        probe.close()
+    except OSError as error:
+        raise EnvironmentProblem(f"{out_dir}: cannot write the output folder ({error.strerror})") from None
+    for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, content: bytes) -> bool:
+    """Replace `path` with `content` atomically; return False (and touch nothing) if it is unchanged."""
+    try:
+        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise EnvironmentProblem(f"{path}: cannot write ({error.strerror})") from None
+    return True
