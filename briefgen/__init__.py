@@ -11,11 +11,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "build": "build",
-    "BuildOptions": "build",
-    "BuildResult": "build",
-    "load": "load",
-    "LoadedSheet": "load",
+    "build": "pipeline",
+    "BuildOptions": "pipeline",
+    "BuildResult": "pipeline",
+    "load": "loader",
+    "LoadedSheet": "loader",
     "FactSheet": "models",
     "BriefgenError": "errors",
 }

@@ -93,12 +93,12 @@ def _configure_logging(*, verbose: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     paths = args.paths or [DEFAULT_BRIEFS]
     if args.command == "validate":
-        from .load import load
+        from .loader import load
 
         sheets = load(paths)
         print(f"{len(sheets)} fact sheet(s) valid")
         return EXIT_OK
-    from .build import FORMATS, BuildOptions, build
+    from .pipeline import FORMATS, BuildOptions, build
 
     formats = tuple(dict.fromkeys(part.strip() for part in args.format.split(",") if part.strip()))
     unknown = [fmt for fmt in formats if fmt not in FORMATS]

@@ -67,7 +67,15 @@ def markdown_to_html(text: str) -> Markup:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return Markup(clean)
+    return Markup(_unwrap_single_paragraph(clean))
+
+
+def _unwrap_single_paragraph(html: str) -> str:
+    """A one-paragraph field flows inline, so a citation mark can follow it on the same line."""
+    inner = html.strip()
+    if inner.startswith("<p>") and inner.endswith("</p>") and inner.count("<p>") == 1:
+        return inner[3:-4]
+    return html
 
 
 def markdown_passthrough(text: str, indent: int = 0) -> MarkdownText:

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .context import BriefingContext, build_context
 from .errors import InvalidFactSheets, Problem
-from .load import LoadedSheet, load
+from .loader import LoadedSheet, load
 from .pdf import Paper, render_pdf
 from .render import DEFAULT_TEMPLATES, Renderer
 from .write import output_path, prepare_output, write_atomic
