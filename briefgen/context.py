@@ -79,7 +79,8 @@ def build_context(sheet: FactSheet, *, previous: FactSheet | None, version: str,
 def format_figure(figure: Figure) -> str:
     """145 and '%' -> '145%'; 4.8 signed -> '+4.8%'; 1200.5 and 'USD bn' -> '1,200.5 USD bn'."""
     number = f"{abs(figure.value):,.6f}".rstrip("0").rstrip(".")
-    sign = "-" if figure.value < 0 else ("+" if figure.signed and figure.value > 0 else "")
+    shown_zero = number == "0"
+    sign = "-" if figure.value < 0 and not shown_zero else ("+" if figure.signed and figure.value > 0 and not shown_zero else "")
     unit = figure.unit
     if not unit:
         return f"{sign}{number}"

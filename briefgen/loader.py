@@ -18,7 +18,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidFactSheets, Problem, UsageError
-from .models import FactSheet, Loc
+from .models import KEY, FactSheet, Loc
 from .yamlsource import YamlDocument, YamlProblems, read_yaml
 
 FACT_SHEET_SUFFIXES = (".yaml", ".yml")
@@ -139,6 +139,8 @@ class _Loader:
 
 
 def _problem(doc: YamlDocument, loc: Loc, message: str, *, prefer_key: bool = False) -> Problem:
+    if loc and loc[-1] == KEY:
+        loc, prefer_key = loc[:-1], True
     line, col = doc.locate(loc, prefer_key=prefer_key)
     return Problem(doc.path, line, col, field_path(loc), message)
 
@@ -153,13 +155,13 @@ def field_path(loc: Loc) -> str:
 
 def _describe(doc: YamlDocument, error: Any) -> Problem:
     """Turn one pydantic error into a located problem that says what would be right."""
-    loc: Loc = tuple(part for part in error["loc"] if part not in _UNION_TAGS)
+    loc: Loc = tuple(error["loc"])
     kind: str = error["type"]
     given = error.get("input")
     ctx = error.get("ctx", {})
-    if loc and loc[-1] == "[key]":
-        loc = loc[:-1]
-        return _problem(doc, loc, _KEY_MESSAGE.format(loc[-1]), prefer_key=True)
+    if loc and loc[-1] == KEY:
+        message = _message(kind, given, ctx, error["msg"]) if kind == "value_error" else _KEY_MESSAGE.format(loc[-2])
+        return _problem(doc, loc, message)
     if kind == "extra_forbidden":
         allowed = allowed_fields(loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -171,7 +173,6 @@ def _describe(doc: YamlDocument, error: Any) -> Problem:
     return _problem(doc, loc, _message(kind, given, ctx, error["msg"]))
 
 
-_UNION_TAGS = {"str", "int", "float", "bool", "none"}
 _KEY_MESSAGE = "'{}' is not a valid id: use lowercase letters, digits and hyphens, e.g. 'us' or 'rare-earths'"
 _PATTERN_HINTS = {
     "a-z0-9": "is not a valid id: use lowercase letters, digits and hyphens, e.g. 'us-china' or 'rare-earths'",

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Loc = tuple[Union[str, int], ...]
+KEY = "[key]"
+"""Ends a Loc that points at a mapping key rather than its value (pydantic's own convention)."""
 
 MAX_LINE_CHARS = 1_000
 MAX_MARKDOWN_CHARS = 8_000
@@ -38,7 +40,19 @@ Slug = Annotated[
 ]
 """An id: also used in output paths, so short (at most 48 characters) and safe on every file system."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINE_CHARS)]
-Markdown = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS)]
+MAX_MARKDOWN_BRACKETS = 100
+
+
+def _tame_markdown(value: str) -> str:
+    """Markdown's link syntax costs time that grows with the square of the '[' count; cap it."""
+    if (count := value.count("[")) > MAX_MARKDOWN_BRACKETS:
+        raise ValueError(f"text has {count} '[' characters; at most {MAX_MARKDOWN_BRACKETS} are allowed in one field")
+    return value
+
+
+Markdown = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS), AfterValidator(_tame_markdown)
+]
 """Free text that may hold Markdown (emphasis, links, lists, tables)."""
 
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
@@ -47,7 +61,7 @@ SAFE_URL_SCHEMES = ("http", "https", "mailto")
 def _parse_iso_date(value: object) -> object:
     """Accept only YYYY-MM-DD text: YAML 1.2 has no date type, and a bare number is never a date."""
     if isinstance(value, str):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError(f"expected a date written YYYY-MM-DD, e.g. 2025-06-09; got {value!r}")
         try:
             return date.fromisoformat(value)
@@ -277,14 +291,14 @@ def _dangling_references(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
         yield from check("person", issue.lead, ("issues", i, "lead"))
         yield from check_sources(issue.sources, ("issues", i))
         for party, claim in issue.positions.items():
-            yield from check("party", party, ("issues", i, "positions", party))
+            yield from check("party", party, ("issues", i, "positions", party, KEY))
             yield from check_sources(claim.sources, ("issues", i, "positions", party))
     for i, commitment in enumerate(sheet.commitments):
         for j, party in enumerate(commitment.by):
             yield from check("party", party, ("commitments", i, "by", j))
         yield from check("issue", commitment.issue, ("commitments", i, "issue"))
         for party, claim in commitment.compliance.items():
-            yield from check("party", party, ("commitments", i, "compliance", party))
+            yield from check("party", party, ("commitments", i, "compliance", party, KEY))
             yield from check_sources(claim.sources, ("commitments", i, "compliance", party))
     for i, figure in enumerate(sheet.figures):
         yield from check("source", figure.source, ("figures", i, "source"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -173,9 +174,15 @@ class Renderer:
 
 
 def _describe_template_error(error: TemplateError, name: str) -> str:
-    where = getattr(error, "filename", None) or name
-    line = getattr(error, "lineno", None)
-    located = f"{where}:{line}" if line else where
+    """'full.md:2: template error: ...': syntax errors carry their line; runtime errors are found
+    in the traceback, where Jinja puts the template's own file name and line."""
+    where, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if line is None:
+        for frame, frame_line in traceback.walk_tb(error.__traceback__):
+            filename = frame.f_code.co_filename
+            if filename.endswith((".html", ".md", ".txt", ".j2", ".jinja")) or "<template>" in filename:
+                where, line = filename, frame_line
+    located = f"{Path(where).name if where else name}:{line}" if line else (where or name)
     return f"{located}: template error: {error.message or error}"
 
 

@@ -46,6 +46,8 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 # Lone surrogates cannot be written as UTF-8; C0/C1 controls other than tab and newline only hide text.
 _FORBIDDEN_CHAR = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_RAW_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, CR and LF are fine
+MAX_NUMBER_DIGITS = 30
 
 
 @dataclass
@@ -84,8 +86,9 @@ def read_yaml(path: Path, raw: bytes | None = None) -> YamlDocument:
 
 def _decode(path: Path, raw: bytes) -> str:
     def fail(offset: int, message: str) -> YamlProblems:
+        line_start = raw.rfind(b"\n", 0, offset) + 1
         line = raw.count(b"\n", 0, offset) + 1
-        col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        col = len(raw[line_start:offset].decode("utf-8", "replace")) + 1  # characters, as an editor counts
         return YamlProblems([Problem(path, line, col, "", message)])
 
     if len(raw) > MAX_FILE_BYTES:
@@ -98,7 +101,12 @@ def _decode(path: Path, raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise fail(error.start, f"invalid UTF-8 ({error.reason}); save the file as UTF-8") from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if bad := _RAW_CONTROL_CHAR.search(text):
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise YamlProblems([Problem(path, line, col, "", f"control character U+{ord(bad.group()):04X} is not allowed in a fact sheet")])
+    return text
 
 
 def _resolve_plain(value: str) -> Any:
@@ -144,7 +152,9 @@ class _Builder:
                         break
                     if event.version is not None and tuple(event.version) != (1, 2):
                         version = ".".join(map(str, event.version))
-                        self.problem(event.start_mark, f"%YAML {version} is not supported; fact sheets are YAML 1.2 (remove the directive)")
+                        directive = re.search(r"^%YAML", text, re.MULTILINE)
+                        line = text.count("\n", 0, directive.start()) + 1 if directive else event.start_mark.line + 1
+                        self.problems.append(Problem(self.path, line, 1, "", f"%YAML {version} is not supported; fact sheets are YAML 1.2 (remove the directive)"))
                         break
                     continue
                 if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
@@ -159,14 +169,17 @@ class _Builder:
                 if not self._acceptable(event, stack):
                     continue
                 if isinstance(event, ScalarEvent):
+                    if not event.style and _INT.match(event.value) and len(event.value) > MAX_NUMBER_DIGITS:
+                        self.problem(event.start_mark, f"number has {len(event.value)} digits; at most {MAX_NUMBER_DIGITS} are allowed")
+                        continue
                     value = event.value if event.style else _resolve_plain(event.value)
                     if isinstance(value, str) and (bad := _FORBIDDEN_CHAR.search(value)):
                         self.problem(event.start_mark, f"text holds the character U+{ord(bad.group()):04X}, which a fact sheet may not contain")
                         value = ""
                     if not stack:
                         root = value
-                    else:
-                        self._attach(stack, value, event.start_mark)
+                    else:  # an empty value has no place of its own: it is located at its key
+                        self._attach(stack, value, event.start_mark, located=bool(event.value or event.style))
                     continue
                 if len(stack) >= MAX_DEPTH:
                     self.problem(event.start_mark, f"nested more than {MAX_DEPTH} levels deep; a fact sheet never needs that")
@@ -179,7 +192,8 @@ class _Builder:
                 else:  # a mapping used as a key: already reported, swallow its contents
                     stack.append([container, None, None, {}])
         except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
+            at_end = "end of stream" in (error.problem or "") and error.context_mark is not None
+            mark = error.context_mark if at_end or error.problem_mark is None else error.problem_mark
             message = " ".join(part for part in (error.context, error.problem) if part)
             self.problems.append(
                 Problem(self.path, mark.line + 1, mark.column + 1, "", f"YAML syntax error: {message}")
@@ -208,7 +222,8 @@ class _Builder:
         tag = event.tag
         explicit = tag is not None and (not isinstance(event, ScalarEvent) or not any(event.implicit))
         if explicit:
-            self.problem(event.start_mark, f"tag '{tag}' is not allowed; fact sheets use plain YAML values")
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(event.start_mark, f"tag '{shown}' is not allowed; fact sheets use plain YAML values")
         return True
 
     def _child_path(self, stack: list[list[Any]]) -> Path_ | None:
@@ -221,7 +236,7 @@ class _Builder:
             return (*where, len(container))
         return None if pending is None else (*where, pending)
 
-    def _attach(self, stack: list[list[Any]], value: Any, mark: Any) -> None:
+    def _attach(self, stack: list[list[Any]], value: Any, mark: Any, *, located: bool = True) -> None:
         frame = stack[-1]
         container, where, pending, seen = frame
         if where is None:
@@ -248,8 +263,10 @@ class _Builder:
             self.doc.key_at[(*where, key)] = position
             frame[2] = key
             return
-        if mark is not None:
+        if mark is not None and located:
             self.doc.value_at[(*where, pending)] = (mark.line + 1, mark.column + 1)
+        elif (*where, pending) not in self.doc.value_at:
+            self.doc.value_at[(*where, pending)] = seen.get(pending, (1, 1))
         if not pending.startswith("\0"):
             container[pending] = value
         frame[2] = None
