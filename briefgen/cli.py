@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(build)
     build.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: build)")
     build.add_argument("--format", default="md,html,pdf", metavar="LIST", help="comma-separated formats among md, html, pdf (default: all three)")
+    build.add_argument("--template", default="full", metavar="LIST", help="comma-separated brief types among full, onepager, talking-points, or a workspace template's name (default: full)")
     build.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF paper size (default: a4)")
+    build.add_argument("--archival", action="store_true", help="PDF/A-3b with the fact sheet attached, instead of PDF/UA-1")
+    build.add_argument("--strict", action="store_true", help="treat warnings (such as characters no installed font covers) as errors")
     build.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates that override the defaults by name (default: ./templates if it exists)")
     build.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     return parser
@@ -111,7 +114,19 @@ def _run(args: argparse.Namespace) -> int:
     if templates is not None and not templates.is_dir():
         print(f"briefgen: --templates {templates}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    options = BuildOptions(out_dir=args.out, formats=formats, paper=args.paper, workspace_templates=templates)
+    brief_types = tuple(dict.fromkeys(part.strip() for part in args.template.split(",") if part.strip()))
+    if not brief_types:
+        print("briefgen: --template needs at least one brief type, e.g. full", file=sys.stderr)
+        return EXIT_USAGE
+    options = BuildOptions(
+        out_dir=args.out,
+        formats=formats,
+        templates=brief_types,
+        paper=args.paper,
+        workspace_templates=templates,
+        archival=args.archival,
+        strict=args.strict,
+    )
     result = build(paths, options)
     print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/")
     return EXIT_OK

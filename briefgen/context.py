@@ -108,3 +108,25 @@ def format_date_range(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start.day} {_MONTHS[start.month - 1]} – {format_date(end)}"
     return f"{format_date(start)} – {format_date(end)}"
+
+
+def series_table(figure: Figure) -> tuple[list[str], list[list[str]]]:
+    """A chart's numbers as a table: one row per date, one column per series ('–' where none)."""
+    headers = ["Date", *(series.label for series in figure.series)]
+    dates = sorted({point.date for series in figure.series for point in series.points})
+    by_series = [{point.date: point.value for point in series.points} for series in figure.series]
+    rows = [
+        [format_date(day), *(_number(values[day], figure.unit) if day in values else "–" for values in by_series)]
+        for day in dates
+    ]
+    return headers, rows
+
+
+def _number(value: float, unit: str) -> str:
+    number = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}".rstrip()
+
+
+def figure_sources(figure: Figure) -> list[str]:
+    """Every source a figure rests on: its own and those of its series."""
+    return list(dict.fromkeys([figure.source, *(ref for series in figure.series for ref in series.sources)]))

@@ -190,16 +190,36 @@ class Commitment(Model):
     compliance: dict[Slug, Compliance]
 
 
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class SeriesPoint(Model):
+    date: IsoDate
+    value: Number
+
+
+class Series(Model):
+    """One line of a chart: the same measure at successive dates."""
+
+    label: Text
+    points: list[SeriesPoint] = Field(min_length=2, max_length=200)
+    sources: SourceRefs = Field(min_length=1)
+
+
 class Figure(Model):
     id: Slug
     label: Text
-    value: Annotated[float, Field(allow_inf_nan=False)]
+    value: Number
     unit: Annotated[str, StringConstraints(max_length=40)]
     signed: bool = False
     period: Text | None = None
     as_of: IsoDate
     source: Slug
     note: Markdown | None = None
+    series: list[Series] = Field(default=[], max_length=6)
+    """When given, the figure is also drawn as a chart (with the same numbers in a table)."""
+    chart: Literal["line", "step"] = "line"
+    """'step' for values that hold until they change, such as tariff rates."""
 
 
 class TimelineEntry(Model):
@@ -302,6 +322,8 @@ def _dangling_references(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
             yield from check_sources(claim.sources, ("commitments", i, "compliance", party))
     for i, figure in enumerate(sheet.figures):
         yield from check("source", figure.source, ("figures", i, "source"))
+        for j, series in enumerate(figure.series):
+            yield from check_sources(series.sources, ("figures", i, "series", j))
     for i, entry in enumerate(sheet.timeline):
         yield from check_sources(entry.sources, ("timeline", i))
     for i, point in enumerate(sheet.talking_points):
@@ -324,6 +346,12 @@ def _incoherent_dates(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
     for i, figure in enumerate(sheet.figures):
         if figure.as_of > as_of:
             yield ("figures", i, "as_of"), f"a figure cannot be true as of {figure.as_of}, after the as-of date {as_of}"
+        for j, series in enumerate(figure.series):
+            dates = [point.date for point in series.points]
+            if dates != sorted(set(dates)):
+                yield ("figures", i, "series", j, "points"), "points must be in date order, one per date"
+            elif dates[-1] > as_of:
+                yield ("figures", i, "series", j, "points"), f"a point dated {dates[-1]} is after the as-of date {as_of}"
     for i, source in enumerate(sheet.sources):
         if source.date > as_of:
             yield ("sources", i, "date"), (

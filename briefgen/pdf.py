@@ -13,6 +13,8 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,20 +32,26 @@ MAX_IMAGE_PIXELS = 40_000_000
 _PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 
-def render_pdf(
-    html: str,
-    *,
-    print_css: str,
-    asset_roots: list[Path],
-    paper: Paper,
-    label: str,
-) -> bytes:
-    """The PDF for `html`: `print_css` on top, assets only from `asset_roots`, same bytes every time.
+@dataclass(frozen=True)
+class PdfOptions:
+    label: str
+    """Names the briefing in error messages: its fact sheet's path."""
+    asset_roots: list[Path]
+    """The only folders a PDF may read files from (templates, logos, fonts)."""
+    paper: Paper = "a4"
+    template: str = "full"
+    max_pages: int | None = None
+    archival: bool = False
+    attachment: bytes = b""
+    attachment_name: str = "fact-sheet.yaml"
+    as_of: date = date(1970, 1, 1)
+    """Dates the attached fact sheet, so archival PDFs are reproducible too."""
 
-    `label` names the briefing in error messages (its fact sheet's path).
-    """
+
+def render_pdf(html: str, print_css: str, options: PdfOptions) -> bytes:
+    """The PDF for `html` with `print_css` on top: local assets only, same bytes every time."""
     from PIL import Image
-    from weasyprint import CSS, HTML, URLFetcher
+    from weasyprint import HTML, URLFetcher
     from weasyprint.urls import FatalURLFetchingError
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -54,47 +62,86 @@ def render_pdf(
         """Serves data: URIs and files inside the asset folders; refuses everything else."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            reason = _refusal(url, asset_roots)
+            reason = _refusal(url, options.asset_roots)
             if reason is None:
                 return super().fetch(url, headers)
             refused.append(f"{url[:200]} ({reason})")
             raise FatalURLFetchingError(f"refused to fetch {url[:200]}")
 
     fetcher = LocalOnlyFetcher(timeout=5, allow_redirects=False, fail_on_errors=True)
-    page = f"@page {{ size: {_PAGE_SIZES[paper]}; }}"
+    page = f"@page {{ size: {_PAGE_SIZES[options.paper]}; }}"
     errors = _ErrorLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(errors)
     try:
-        with _deadline(MAX_RENDER_SECONDS, label), warnings.catch_warnings():
+        with _deadline(MAX_RENDER_SECONDS, options.label), warnings.catch_warnings():
             # Pillow warns of a decompression bomb before it refuses one; refuse at the warning.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            pdf = _write(HTML, CSS, html, print_css + page, fetcher, asset_roots)
+            pdf = _write(HTML, html, print_css + page, fetcher, options)
     except FatalURLFetchingError:
         raise RenderError(
-            f"{label}: refused to fetch {refused[0] if refused else 'a resource'}; a PDF may use only "
-            f"files inside {', '.join(map(str, asset_roots))} and data: URLs, each at most {MAX_ASSET_BYTES:,} bytes"
+            f"{options.label}: refused to fetch {refused[0] if refused else 'a resource'}; a PDF may use only "
+            f"files inside {', '.join(map(str, options.asset_roots))} and data: URLs, each at most {MAX_ASSET_BYTES:,} bytes"
         ) from None
     except Image.DecompressionBombWarning as warning:
-        raise RenderError(f"{label}: an image is too large to render safely ({warning})") from None
+        raise RenderError(f"{options.label}: an image is too large to render safely ({warning})") from None
     finally:
         logger.removeHandler(errors)
     if errors.messages:
-        raise RenderError(f"{label}: WeasyPrint reported: {errors.messages[0]}")
+        raise RenderError(f"{options.label}: WeasyPrint reported: {errors.messages[0]}")
     return pdf
 
 
-def _write(HTML: Any, CSS: Any, html: str, css: str, fetcher: Any, asset_roots: list[Path]) -> bytes:
-    document = HTML(string=html, base_url=str(asset_roots[0]) + "/", url_fetcher=fetcher)
-    stylesheet = CSS(string=css, url_fetcher=fetcher, font_config=_font_config())
+def _write(HTML: Any, html: str, css: str, fetcher: Any, options: PdfOptions) -> bytes:
+    # The print stylesheet joins the document's own styles, after them: a stylesheet passed to
+    # WeasyPrint separately would rank as a user stylesheet and lose to every author rule.
+    safe_css = css.replace("</", "<\\/")  # CSS cannot close its <style> element
+    printable = html.replace("</head>", f"<style>\n{safe_css}\n</style>\n</head>", 1)
+    document = HTML(string=printable, base_url=str(options.asset_roots[0]) + "/", url_fetcher=fetcher)
+    rendered = document.render(font_config=_font_config(), **_variant(options))
+    if options.max_pages and len(rendered.pages) > options.max_pages:
+        raise RenderError(_overflow_message(rendered.pages, options))
     return bytes(
-        document.write_pdf(
-            stylesheets=[stylesheet],
-            font_config=_font_config(),
-            pdf_variant="pdf/ua-1",
+        rendered.write_pdf(
             # A fixed identifier derived from the content keeps the bytes identical across builds.
             pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+            **_variant(options),
         )
+    )
+
+
+def _variant(options: PdfOptions) -> dict[str, Any]:
+    """PDF/UA-1 by default; PDF/A-3b (tagged, with the fact sheet attached) when archival."""
+    if not options.archival:
+        return {"pdf_variant": "pdf/ua-1"}
+    from weasyprint import Attachment
+
+    source = Attachment(
+        string=options.attachment,
+        base_url=None,
+        name=options.attachment_name,
+        description="The fact sheet this briefing was built from",
+        relationship="Source",
+        created=datetime.combine(options.as_of, time(), tzinfo=timezone.utc),
+        modified=datetime.combine(options.as_of, time(), tzinfo=timezone.utc),
+    )
+    return {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "attachments": [source]}
+
+
+def _overflow_message(pages: list[Any], options: PdfOptions) -> str:
+    """Name the sections that spilled past the page limit, so the author knows what to cut."""
+    spilled = list(
+        dict.fromkeys(
+            anchor
+            for page in pages[options.max_pages :]
+            for anchor in page.anchors
+            if anchor != "main" and not anchor.endswith("-h") and not anchor.startswith("source-")
+        )
+    )
+    where = f"; on page {options.max_pages + 1} onwards: {', '.join(spilled)}" if spilled else ""
+    return (
+        f"{options.label}: the {options.template} briefing must fit on {options.max_pages} page(s) but runs to "
+        f"{len(pages)}{where}. Shorten those parts of the fact sheet (or the template) and build again"
     )
 
 

@@ -13,14 +13,16 @@ from . import __version__
 from .context import BriefingContext, build_context
 from .errors import InvalidFactSheets, Problem
 from .loader import LoadedSheet, load
-from .pdf import Paper, render_pdf
+from .pdf import Paper, PdfOptions, render_pdf
 from .render import DEFAULT_TEMPLATES, Renderer
 from .write import output_path, prepare_output, write_atomic
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "pdf")
-TEMPLATES = ("full",)
+BRIEF_TYPES = ("full", "onepager", "talking-points")
+PAGE_LIMITS = {"onepager": 1}
+"""Brief types whose PDF must fit a number of pages; the build fails, saying what spilled over."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ class BuildOptions:
     templates: tuple[str, ...] = ("full",)
     paper: Paper = "a4"
     workspace_templates: Path | None = None
+    archival: bool = False
+    """PDF/A-3b with the fact sheet attached, instead of PDF/UA-1."""
+    strict: bool = False
+    """Warnings (uncovered characters) fail the build."""
 
 
 @dataclass
@@ -90,13 +96,18 @@ def _render(renderer: Renderer, brief: BriefingContext, loaded: LoadedSheet, tem
     html = renderer.render(template, "html", brief)
     if fmt == "html":
         return html.encode()
-    return render_pdf(
-        html,
-        print_css=renderer.stylesheet("print.css"),
+    pdf_options = PdfOptions(
+        label=str(loaded.path),
         asset_roots=[folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder],
         paper=options.paper,
-        label=str(loaded.path),
+        template=template,
+        max_pages=PAGE_LIMITS.get(template),
+        archival=options.archival,
+        attachment=loaded.raw,
+        attachment_name=loaded.path.name,
+        as_of=loaded.sheet.briefing.as_of,
     )
+    return render_pdf(html, renderer.stylesheet("print.css"), pdf_options)
 
 
 def version_stamp(loaded: LoadedSheet) -> str:

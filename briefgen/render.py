@@ -33,8 +33,9 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from .context import BriefingContext, format_date, format_date_range, format_figure
+from .context import BriefingContext, format_date, format_date_range, figure_sources, format_figure, series_table
 from .errors import RenderError, UsageError
+from .models import Figure
 
 TextFormat = Literal["md", "html"]
 
@@ -130,11 +131,26 @@ def _cite_markdown(context: Context, refs: list[str] | str | None) -> MarkdownTe
 
 
 def _numbers(context: Context, refs: list[str] | str | None) -> list[int]:
+    """Source numbers for `refs`, noted in the render's `cited` set so a sources list can show just those."""
     if refs is None:
         return []
     brief: BriefingContext = context["b"]
     ids = [refs] if isinstance(refs, str) else refs
-    return sorted({brief.source_numbers[ref] for ref in ids})
+    numbers = sorted({brief.source_numbers[ref] for ref in ids})
+    context["cited"].update(numbers)
+    return numbers
+
+
+def _chart_data_url(figure: Figure) -> str:
+    from .charts import chart_data_url  # matplotlib only when a chart is drawn
+
+    return chart_data_url(figure)
+
+
+def _chart_description(figure: Figure) -> str:
+    from .charts import chart_description
+
+    return chart_description(figure)
 
 
 @dataclass(frozen=True)
@@ -149,7 +165,7 @@ class Renderer:
         name = f"{template}.{fmt}"
         styles = {medium: self._inline_css(file) for medium, file in INLINE_STYLESHEETS.items()} if fmt == "html" else {}
         try:
-            return environment.get_template(name).render(b=brief, styles=styles)
+            return environment.get_template(name).render(b=brief, styles=styles, cited=set())
         except TemplateNotFound as error:
             raise UsageError(f"no template named '{error.name}' (looked in {self._searched()})") from None
         except TemplateError as error:
@@ -206,6 +222,10 @@ def _environment(fmt: TextFormat, workspace: Path | None) -> ImmutableSandboxedE
         "md": markdown_to_html if is_html else markdown_passthrough,
         "cite": _cite_html if is_html else _cite_markdown,
         "figure": format_figure,
+        "chart": _chart_data_url,
+        "chart_alt": _chart_description,
+        "series_table": series_table,
+        "figure_sources": figure_sources,
         "yaml": yaml_string,
         "url": markdown_url if not is_html else str,
         "date": format_date,
