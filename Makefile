@@ -4,7 +4,7 @@
 # Set everything up, then render the bundled example briefings into build/.
 examples:
 	scripts/setup
-	.venv/bin/briefgen build --verbose
+	.venv/bin/briefgen build --template full,onepager,talking-points --verbose
 
 # Set everything up with the test tools, then run the test suite.
 test:

@@ -2,14 +2,16 @@
 
 `compare` matches issues, commitments and people by id, and figures by id or else by label, and
 lists only what differs: added, dropped and changed items, each change with its old and new
-values. A figure counts as changed when its value, unit, period or as-of date differs (a new
-label or source alone is editing, not news). `compare_revision` compares each fact sheet in the
-working tree with the same file at a git revision, for review before a change is merged.
+values. A figure counts as moved when its value, unit, period or as-of date differs (a new label,
+note or source alone is editing, not news). `compare_revision` compares each fact sheet in the
+working tree with the same file at a git revision, for a pull request's review.
 """
 
 from __future__ import annotations
 
 import subprocess
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
@@ -18,20 +20,19 @@ from pydantic import ValidationError
 
 from .context import format_figure
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
-from .loader import _describe, find_fact_sheets, load  # _describe: pydantic error -> located Problem
-from .loader import _problem as located_problem
-from .models import FactSheet, Figure, Person
+from .loader import _describe, _problem, find_fact_sheets, load  # the loader's own located messages
+from .models import Commitment, FactSheet, Figure, Issue, Person
 from .render import escape_markdown
 from .yamlsource import YamlProblems, read_yaml
 
 Direction = Literal["up", "down", "unchanged"]
-NONE = "none"
+NO_CLAIM = "none"
 """The compliance status of a party that makes no claim about a commitment."""
 
 
 @dataclass(frozen=True)
 class ValueChange:
-    """One field's value before and after; None where the field was absent."""
+    """One field before and after; None where the field was absent."""
 
     field: str
     old: str | None
@@ -51,7 +52,7 @@ class IssueChange:
     id: str
     title: str
     changes: tuple[ValueChange, ...]
-    """Fields 'status', 'priority', and 'position.<party id>' for each party whose position changed."""
+    """Fields 'status', 'priority' and 'position.<party id>', only those that changed."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class FigureRef:
     value: float
     unit: str
     text: str
-    """The value as the briefing shows it, e.g. '+4.8%'."""
+    """The value as a briefing shows it, e.g. '+4.8%'."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ class FigureMove:
     delta: float | None
     """new - old; None when the unit changed, since 10% and 10 USD bn cannot be subtracted."""
     delta_text: str | None
-    """e.g. '-115 pp': percentages move by percentage points."""
+    """e.g. '-115 pp': a percentage moves by percentage points, not by percent."""
     direction: Direction
+    changes: tuple[ValueChange, ...] = ()
+    """'period' and 'as_of', where they changed: why a figure with the same value is listed."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class CommitmentChange:
     id: str
     title: str
     compliance: tuple[ValueChange, ...]
-    """One change per party (field: the party id); 'none' where the party made no claim."""
+    """One change per party (field: the party id), 'none' where that party made no claim."""
 
 
 @dataclass(frozen=True)
@@ -109,23 +112,23 @@ class PersonChange:
     id: str
     name: str
     changes: tuple[ValueChange, ...]
-    """Fields 'title' and 'role', where they changed."""
+    """Fields 'title' and 'role', only those that changed."""
 
 
 @dataclass(frozen=True)
 class DelegationChange:
-    """Who joined, left or changed role in one party's delegation."""
+    """Who joined, left, or changed title or role in one party's delegation."""
 
     party: str
     party_name: str
-    joined: tuple[PersonRef, ...]
-    left: tuple[PersonRef, ...]
-    changed: tuple[PersonChange, ...]
+    joined: tuple[PersonRef, ...] = ()
+    left: tuple[PersonRef, ...] = ()
+    changed: tuple[PersonChange, ...] = ()
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Everything that differs between two rounds; items unchanged in both are not listed."""
+    """Everything that differs between two rounds; what is the same in both is not listed."""
 
     issues_added: tuple[IssueRef, ...] = ()
     issues_dropped: tuple[IssueRef, ...] = ()
@@ -144,47 +147,37 @@ class Comparison:
 
 
 def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
-    """The changes from `old` (the previous round; None for a new file) to `new`."""
-    before_issues = {issue.id: issue for issue in old.issues} if old else {}
-    after_issues = {issue.id: issue for issue in new.issues}
-    before_commitments = {item.id: item for item in old.commitments} if old else {}
-    after_commitments = {item.id: item for item in new.commitments}
-    moved, figures_added, figures_dropped = _compare_figures(old.figures if old else [], new.figures)
+    """The changes from `old` (the earlier round; None for a new file, so all is added) to `new`."""
+    old_issues = {issue.id: issue for issue in old.issues} if old else {}
+    new_issues = {issue.id for issue in new.issues}
+    old_commitments = {item.id: item for item in old.commitments} if old else {}
+    new_commitments = {item.id for item in new.commitments}
+    added, dropped, moved = _compare_figures(old.figures if old else [], new.figures)
     return Comparison(
-        issues_added=tuple(IssueRef(i.id, i.title) for i in new.issues if i.id not in before_issues),
-        issues_dropped=tuple(IssueRef(i.id, i.title) for i in (old.issues if old else []) if i.id not in after_issues),
+        issues_added=tuple(IssueRef(i.id, i.title) for i in new.issues if i.id not in old_issues),
+        issues_dropped=tuple(IssueRef(i.id, i.title) for i in old_issues.values() if i.id not in new_issues),
         issues_changed=tuple(
             IssueChange(issue.id, issue.title, changes)
             for issue in new.issues
-            if issue.id in before_issues and (changes := _issue_changes(before_issues[issue.id], issue))
+            if issue.id in old_issues and (changes := _issue_changes(old_issues[issue.id], issue))
         ),
-        figures_added=figures_added,
-        figures_dropped=figures_dropped,
+        figures_added=added,
+        figures_dropped=dropped,
         figures_moved=moved,
-        commitments_added=tuple(
-            CommitmentRef(c.id, c.title) for c in new.commitments if c.id not in before_commitments
-        ),
+        commitments_added=tuple(CommitmentRef(c.id, c.title) for c in new.commitments if c.id not in old_commitments),
         commitments_dropped=tuple(
-            CommitmentRef(c.id, c.title) for c in (old.commitments if old else []) if c.id not in after_commitments
+            CommitmentRef(c.id, c.title) for c in old_commitments.values() if c.id not in new_commitments
         ),
         commitments_changed=tuple(
             CommitmentChange(item.id, item.title, changes)
             for item in new.commitments
-            if item.id in before_commitments and (changes := _compliance_changes(before_commitments[item.id], item))
+            if item.id in old_commitments and (changes := _compliance_changes(old_commitments[item.id], item))
         ),
         delegations=_compare_delegations(old, new),
     )
 
 
-def _same_text(old: str, new: str) -> bool:
-    """Rewrapping a paragraph in the YAML is not a change of position."""
-    return old.split() == new.split()
-
-
-def _issue_changes(old: object, new: object) -> tuple[ValueChange, ...]:
-    from .models import Issue
-
-    assert isinstance(old, Issue) and isinstance(new, Issue)
+def _issue_changes(old: Issue, new: Issue) -> tuple[ValueChange, ...]:
     changes = [
         ValueChange(name, getattr(old, name), getattr(new, name))
         for name in ("status", "priority")
@@ -192,8 +185,279 @@ def _issue_changes(old: object, new: object) -> tuple[ValueChange, ...]:
     ]
     for party in dict.fromkeys([*old.positions, *new.positions]):
         before, after = old.positions.get(party), new.positions.get(party)
-        if before is None or after is None or not _same_text(before.text, after.text):
-            changes.append(
-                ValueChange(f"position.{party}", before.text if before else None, after.text if after else None)
-            )
+        # Rewrapping a paragraph in the YAML does not change a position.
+        if before is None or after is None or before.text.split() != after.text.split():
+            was, now = (before.text if before else None), (after.text if after else None)
+            changes.append(ValueChange(f"position.{party}", was, now))
     return tuple(changes)
+
+
+def _compliance_changes(old: Commitment, new: Commitment) -> tuple[ValueChange, ...]:
+    changes = []
+    for party in dict.fromkeys([*old.compliance, *new.compliance]):
+        before, after = old.compliance.get(party), new.compliance.get(party)
+        was, now = before.status if before else NO_CLAIM, after.status if after else NO_CLAIM
+        if was != now:
+            changes.append(ValueChange(party, was, now))
+    return tuple(changes)
+
+
+def _compare_figures(
+    old: list[Figure], new: list[Figure]
+) -> tuple[tuple[FigureRef, ...], tuple[FigureRef, ...], tuple[FigureMove, ...]]:
+    """Match by id first, then what is left by label, so a renamed id still reads as a move."""
+    matched = {figure.id: figure for figure in old if figure.id in {f.id for f in new}}
+    unmatched = [figure for figure in old if figure.id not in matched]
+    for figure in new:
+        if figure.id not in matched:
+            twin = next((o for o in unmatched if o.label.casefold() == figure.label.casefold()), None)
+            if twin is not None:
+                matched[figure.id] = twin
+                unmatched.remove(twin)
+    added = tuple(_figure_ref(figure) for figure in new if figure.id not in matched)
+    dropped = tuple(_figure_ref(figure) for figure in unmatched)
+    moves = (_figure_move(matched[figure.id], figure) for figure in new if figure.id in matched)
+    return added, dropped, tuple(move for move in moves if move is not None)
+
+
+def _figure_ref(figure: Figure) -> FigureRef:
+    return FigureRef(figure.id, figure.label, figure.value, figure.unit, format_figure(figure))
+
+
+def _figure_move(old: Figure, new: Figure) -> FigureMove | None:
+    changes = tuple(
+        ValueChange(name, str(getattr(old, name)), str(getattr(new, name)))
+        for name in ("period", "as_of")
+        if getattr(old, name) != getattr(new, name)
+    )
+    if old.value == new.value and old.unit == new.unit and not changes:
+        return None
+    delta = delta_text = None
+    if old.unit == new.unit:
+        delta = round(new.value - old.value, 9)  # 5.1 - 4.8 is 0.3, not 0.2999999999999998
+        unit = "pp" if new.unit == "%" else new.unit
+        delta_text = format_figure(new.model_copy(update={"value": delta, "unit": unit, "signed": True}))
+    direction: Direction = "up" if new.value > old.value else "down" if new.value < old.value else "unchanged"
+    return FigureMove(
+        new.id, new.label, old.value, new.value, new.unit,
+        format_figure(old), format_figure(new), delta, delta_text, direction, changes,
+    )  # fmt: skip
+
+
+def _compare_delegations(old: FactSheet | None, new: FactSheet) -> tuple[DelegationChange, ...]:
+    old_people = old.people if old else []
+    names = {party.id: party.name for party in [*(old.parties if old else []), *new.parties]}
+    found = []
+    for party, name in names.items():
+        before = {p.id: p for p in old_people if p.party == party}
+        after = {p.id: p for p in new.people if p.party == party}
+        change = DelegationChange(
+            party,
+            name,
+            joined=tuple(PersonRef(p.id, p.name) for p in after.values() if p.id not in before),
+            left=tuple(PersonRef(p.id, p.name) for p in before.values() if p.id not in after),
+            changed=tuple(
+                PersonChange(p.id, p.name, changes)
+                for p in after.values()
+                if p.id in before and (changes := _person_changes(before[p.id], p))
+            ),
+        )
+        if change.joined or change.left or change.changed:
+            found.append(change)
+    return tuple(found)
+
+
+def _person_changes(old: Person, new: Person) -> tuple[ValueChange, ...]:
+    return tuple(
+        ValueChange(name, getattr(old, name), getattr(new, name))
+        for name in ("title", "role")
+        if getattr(old, name) != getattr(new, name)
+    )
+
+
+# Rendering: both formats walk the same sections, so a terminal and a pull request show the same.
+
+Detail = tuple[str, str | None, str | None, str]
+"""One changed field of an item: its name, old value, new value, and a note shown after the new value."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    marker: str  # + added, - dropped, ~ changed
+    id: str
+    text: str
+    details: tuple[Detail, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Section:
+    heading: str
+    rows: list[_Row]
+    words: tuple[str, str, str] = ("Added", "Dropped", "Changed")  # for +, - and ~ in Markdown
+
+
+def _details(changes: tuple[ValueChange, ...], name: Callable[[str], str] = str) -> tuple[Detail, ...]:
+    return tuple((name(change.field), change.old, change.new, "") for change in changes)
+
+
+def _sections(c: Comparison) -> list[_Section]:
+    def position(field: str) -> str:
+        return field.replace("position.", "position of ", 1)
+
+    def claim(party: str) -> str:
+        return f"claim of {party}"
+
+    issues = [
+        *(_Row("+", i.id, i.title) for i in c.issues_added),
+        *(_Row("-", i.id, i.title) for i in c.issues_dropped),
+        *(_Row("~", i.id, i.title, _details(i.changes, position)) for i in c.issues_changed),
+    ]
+    figures = [
+        *(_Row("+", f.id, f"{f.label}: {f.text}") for f in c.figures_added),
+        *(_Row("-", f.id, f"{f.label}: {f.text}") for f in c.figures_dropped),
+        *(
+            _Row("~", m.id, m.label, (("value", m.old_text, m.new_text, _move_note(m)), *_details(m.changes)))
+            for m in c.figures_moved
+        ),
+    ]
+    commitments = [
+        *(_Row("+", item.id, item.title) for item in c.commitments_added),
+        *(_Row("-", item.id, item.title) for item in c.commitments_dropped),
+        *(_Row("~", item.id, item.title, _details(item.compliance, claim)) for item in c.commitments_changed),
+    ]
+    sections = [_Section("Issues", issues), _Section("Figures", figures), _Section("Commitments", commitments)]
+    for delegation in c.delegations:
+        people = [
+            *(_Row("+", p.id, p.name) for p in delegation.joined),
+            *(_Row("-", p.id, p.name) for p in delegation.left),
+            *(_Row("~", p.id, p.name, _details(p.changes)) for p in delegation.changed),
+        ]
+        sections.append(_Section(f"Delegation of {delegation.party_name}", people, ("Joined", "Left", "Changed")))
+    return [section for section in sections if section.rows]
+
+
+def _move_note(move: FigureMove) -> str:
+    return f"{move.delta_text}, {move.direction}" if move.delta_text else "unit changed"
+
+
+TEXT_WIDTH = 100
+"""Long old and new values are wrapped to this width, under their own `was:` and `now:` labels."""
+
+
+def as_text(c: Comparison, old_label: str, new_label: str) -> str:
+    """A plain report for a terminal: + added, - dropped, ~ changed, ids and fields in aligned columns."""
+    if c.is_empty:
+        return f"No changes from {old_label} to {new_label}.\n"
+    lines = [f"Changes from {old_label} to {new_label}"]
+    for section in _sections(c):
+        lines += ["", section.heading]
+        width = max(len(row.id) for row in section.rows)
+        for row in section.rows:
+            lines.append(f"  {row.marker} {row.id:<{width}}  {row.text}")
+            names = max((len(name) for name, *_ in row.details), default=0)
+            for name, old, new, note in row.details:
+                was = old if old is not None else "(none)"
+                now = (new if new is not None else "(none)") + (f" ({note})" if note else "")
+                indent = " " * (6 + names + 2)
+                one_line = f"      {name:<{names}}  {was} -> {now}"
+                if len(one_line) <= TEXT_WIDTH:
+                    lines.append(one_line)
+                    continue
+                for label, value in ((name, f"was: {was}"), ("", f"now: {now}")):
+                    wrapped = textwrap.wrap(value, TEXT_WIDTH - len(indent), subsequent_indent="     ")
+                    lines.append(f"      {label:<{names}}  {wrapped[0]}")
+                    lines += [indent + more for more in wrapped[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def _escape(value: str) -> str:
+    """escape_markdown, and no bare URL or address turns into a link, as GitHub would make it."""
+    return escape_markdown(value).replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
+
+
+def as_markdown(c: Comparison, old_label: str, new_label: str, *, level: int = 1) -> str:
+    """GitHub-flavoured Markdown for a pull-request comment, every piece of user text escaped.
+
+    `level` is the title's heading level: 1 for a comment of its own, 2 for one section of a
+    comment about several files under the caller's own title. Groups are one level below.
+    """
+    title = f"{'#' * level} Changes from {_escape(old_label)} to {_escape(new_label)}"
+    if c.is_empty:
+        return f"{title}\n\nNo changes.\n"
+    blocks = [title]
+    for section in _sections(c):
+        blocks.append(f"{'#' * (level + 1)} {_escape(section.heading)}")
+        items = []
+        for row in section.rows:
+            word = section.words["+-~".index(row.marker)]
+            items.append(f"- {word}: {_escape(row.text)} (`{row.id}`)")
+            for name, old, new, note in row.details:
+                was = _escape(old) if old is not None else "none"
+                now = f"**{_escape(new) if new is not None else 'none'}**"
+                tail = f" {_escape(f'({note})')}" if note else ""
+                items.append(f"  - {_escape(name)}: {was} → {now}{tail}")
+        blocks.append("\n".join(items))
+    return "\n\n".join(blocks) + "\n"
+
+
+def compare_revision(rev: str, paths: list[Path]) -> list[tuple[Path, Comparison]]:
+    """Compare each fact sheet in `paths` with the same file at git revision `rev`.
+
+    A file that did not exist at `rev` is compared with nothing, so everything in it is added.
+    """
+    files = find_fact_sheets(paths)
+    current = load(files)
+    commits: dict[Path, str] = {}
+    results = []
+    for path, loaded in zip(files, current, strict=True):
+        found = _git(["rev-parse", "--show-toplevel"], path.parent, f"{path}: not in a git repository")
+        top = Path(found.decode().strip())
+        if top not in commits:
+            commits[top] = _resolve(rev, top)
+        relative = path.resolve().relative_to(top.resolve()).as_posix()
+        results.append((path, compare(_sheet_at(commits[top], rev, relative, top), loaded.sheet)))
+    return results
+
+
+def _git(args: list[str], cwd: Path, failure: str) -> bytes:
+    """Run git with a list argv (no shell); a failure is the user's to fix, reported in one line."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed; comparing with a revision needs it") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"{failure} ({detail[-1]})" if detail else failure)
+    return done.stdout
+
+
+def _resolve(rev: str, top: Path) -> str:
+    """The commit `rev` names; a revision that looks like an option is refused, never passed on."""
+    if not rev or rev.startswith("-"):
+        raise UsageError(f"'{rev}' is not a git revision")
+    commit = _git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+        top,
+        f"unknown git revision '{rev}' in {top}",
+    )
+    return commit.decode().strip()
+
+
+def _sheet_at(commit: str, rev: str, relative: str, top: Path) -> FactSheet | None:
+    """The fact sheet as it was at `commit`; None if the file was not there."""
+    entry = _git(["ls-tree", commit, "--", relative], top, f"cannot list {relative} at '{rev}'").split()
+    if entry[1:2] != [b"blob"]:
+        return None
+    raw = _git(["show", f"{commit}:{relative}"], top, f"cannot read {relative} at '{rev}'")
+    shown = Path(f"{rev}:{relative}")  # problems name the file as git does: HEAD~1:briefs/x.yaml:12:3
+    try:
+        doc = read_yaml(shown, raw)
+    except YamlProblems as error:
+        raise InvalidFactSheets(error.problems) from None
+    try:
+        sheet = FactSheet.model_validate(doc.data)
+    except ValidationError as error:
+        raise InvalidFactSheets([_describe(doc, detail) for detail in error.errors(include_url=False)]) from None
+    if problems := [_problem(doc, loc, message) for loc, message in sheet.reference_problems()]:
+        raise InvalidFactSheets(problems)
+    return sheet

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 from . import __version__
 from .context import BriefingContext, build_context
-from .errors import InvalidFactSheets, Problem
+from .errors import EnvironmentProblem, InvalidFactSheets, Problem
+from .fonts import describe_missing, uncovered_characters
 from .loader import LoadedSheet, load
 from .pdf import Paper, PdfOptions, render_pdf
 from .render import DEFAULT_TEMPLATES, Renderer
@@ -96,6 +99,7 @@ def _render(renderer: Renderer, brief: BriefingContext, loaded: LoadedSheet, tem
     html = renderer.render(template, "html", brief)
     if fmt == "html":
         return html.encode()
+    _check_font_coverage(html, str(loaded.path), strict=options.strict)
     pdf_options = PdfOptions(
         label=str(loaded.path),
         asset_roots=[folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder],
@@ -108,6 +112,23 @@ def _render(renderer: Renderer, brief: BriefingContext, loaded: LoadedSheet, tem
         as_of=loaded.sheet.briefing.as_of,
     )
     return render_pdf(html, renderer.stylesheet("print.css"), pdf_options)
+
+
+def _check_font_coverage(html: str, label: str, *, strict: bool) -> None:
+    """Warn (or, strict, fail) before drawing a PDF in which some character would print as a box."""
+    missing = uncovered_characters(visible_text(html))
+    if not missing:
+        return
+    message = f"{label}: {describe_missing(missing)}"
+    if strict:
+        raise EnvironmentProblem(message)
+    log.warning("warning: %s", message)
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees in `html`: tags, styles and entities resolved away."""
+    without_styles = re.sub(r"<style\b.*?</style>", " ", html, flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]+>", " ", without_styles))
 
 
 def version_stamp(loaded: LoadedSheet) -> str:

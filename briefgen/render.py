@@ -51,6 +51,8 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"
 _URL_SCHEMES = {"http", "https", "mailto"}
 INLINE_STYLESHEETS = {"all": "style.css", "screen": "screen.css"}
 """Stylesheets inlined in every HTML briefing, by the media they apply to."""
+CUSTOM_STYLESHEET = "custom.css"
+"""A workspace's additions: inlined after the defaults, so it restyles without copying them."""
 
 
 class MarkdownText(str):
@@ -163,7 +165,7 @@ class Renderer:
         """Render `template` (e.g. 'full') as `fmt`; HTML gets the stylesheets inlined in its head."""
         environment = _environment(fmt, self.workspace_templates)
         name = f"{template}.{fmt}"
-        styles = {medium: self._inline_css(file) for medium, file in INLINE_STYLESHEETS.items()} if fmt == "html" else {}
+        styles = self._styles() if fmt == "html" else {}
         try:
             return environment.get_template(name).render(b=brief, styles=styles, cited=set())
         except TemplateNotFound as error:
@@ -179,8 +181,12 @@ class Renderer:
                 return candidate.read_text(encoding="utf-8")
         raise UsageError(f"no stylesheet named '{name}' (looked in {self._searched()})")
 
-    def _inline_css(self, name: str) -> Markup:
-        return Markup(self.stylesheet(name).replace("</", "<\\/"))  # CSS cannot close its <style> element
+    def _styles(self) -> dict[str, Markup]:
+        css = {medium: self.stylesheet(name) for medium, name in INLINE_STYLESHEETS.items()}
+        custom = self.workspace_templates / CUSTOM_STYLESHEET if self.workspace_templates else None
+        if custom is not None and custom.is_file():
+            css["all"] += "\n/* workspace custom.css */\n" + custom.read_text(encoding="utf-8")
+        return {medium: Markup(text.replace("</", "<\\/")) for medium, text in css.items()}  # CSS cannot close <style>
 
     def _folders(self) -> list[Path]:
         return [*([self.workspace_templates] if self.workspace_templates else []), DEFAULT_TEMPLATES]

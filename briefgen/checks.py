@@ -1,0 +1,110 @@
+"""Warnings about a valid fact sheet: stale figures and sources, and gaps a principal would notice.
+
+These are not errors: the sheet still builds. Each warning is a Problem located in the file,
+so `validate` can print it as `path:line:col: field: message`, and `--strict` can fail on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from pydantic import BaseModel
+
+from .errors import Problem
+from .loader import LoadedSheet, field_path
+from .models import Loc
+from .yamlsource import YamlDocument, read_yaml
+
+DEFAULT_MAX_AGE_DAYS = 90
+
+
+def is_stale(day: date, meeting: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> bool:
+    """Whether something dated `day` is more than `max_age_days` old on the day of the meeting."""
+    return (meeting - day).days > max_age_days
+
+
+def document(loaded: LoadedSheet) -> YamlDocument:
+    """The sheet's YAML with node positions, read again from its bytes: the loader keeps none."""
+    return read_yaml(loaded.path, loaded.raw)
+
+
+def sheet_warnings(loaded: LoadedSheet, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Problem]:
+    """Every warning about one sheet, in file order, reading its YAML once."""
+    doc = document(loaded)
+    return sorted([*freshness_warnings(loaded, doc, max_age_days), *completeness_warnings(loaded, doc)])
+
+
+def freshness_warnings(
+    loaded: LoadedSheet, doc: YamlDocument | None = None, max_age_days: int = DEFAULT_MAX_AGE_DAYS
+) -> list[Problem]:
+    """Figures and sources older than `max_age_days` when the round starts: the reader should know."""
+    doc = doc or document(loaded)
+    meeting = loaded.sheet.round.start
+    found = []
+    for i, figure in enumerate(loaded.sheet.figures):
+        if is_stale(figure.as_of, meeting, max_age_days):
+            age = (meeting - figure.as_of).days
+            found.append(_warning(doc, ("figures", i, "as_of"), (
+                f"figure '{figure.id}' is {age} days old at the meeting (as of {figure.as_of}); "
+                "refresh it or say why it still holds"
+            )))  # fmt: skip
+    for i, source in enumerate(loaded.sheet.sources):
+        if is_stale(source.date, meeting, max_age_days):
+            age = (meeting - source.date).days
+            found.append(_warning(doc, ("sources", i, "date"), (
+                f"source '{source.id}' is {age} days old at the meeting (dated {source.date}); "
+                "check that what it says still holds, or cite a newer one"
+            )))  # fmt: skip
+    return found
+
+
+def completeness_warnings(loaded: LoadedSheet, doc: YamlDocument | None = None) -> list[Problem]:
+    """Gaps that leave a principal short: a side's missing position, a counterpart without a bio,
+    objectives with nothing to say about them, a source that nothing cites."""
+    doc = doc or document(loaded)
+    sheet = loaded.sheet
+    ours = {party.id for party in sheet.parties if party.ours}
+    pointed_at = {point.issue for point in sheet.talking_points}
+    found = []
+    for i, issue in enumerate(sheet.issues):
+        for party in sheet.parties:
+            if party.id not in issue.positions:
+                message = f"issue '{issue.id}' has no position for {party.short_name} ('{party.id}')"
+                found.append(_warning(doc, ("issues", i, "positions"), message, prefer_key=True))
+        if issue.objectives and not issue.lines_to_take and issue.id not in pointed_at:
+            message = f"issue '{issue.id}' has objectives but no lines to take, and no talking point refers to it"
+            found.append(_warning(doc, ("issues", i, "objectives"), message, prefer_key=True))
+    for i, person in enumerate(sheet.people):
+        if person.party not in ours and person.bio is None:
+            message = f"counterpart '{person.id}' ({person.name}) has no bio; principals read these first"
+            found.append(_warning(doc, ("people", i), message))
+    cited = set(_cited(sheet))
+    for i, source in enumerate(sheet.sources):
+        if source.id not in cited:
+            found.append(_warning(doc, ("sources", i), f"source '{source.id}' is never cited; cite it or remove it"))
+    return found
+
+
+def _warning(doc: YamlDocument, loc: Loc, message: str, *, prefer_key: bool = False) -> Problem:
+    line, col = doc.locate(loc, prefer_key=prefer_key)
+    return Problem(doc.path, line, col, field_path(loc), message)
+
+
+def _cited(value: object) -> Iterator[str]:
+    """Every source id cited below `value`, found by field name, so fields added later count too."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name == "source" and isinstance(item, str):
+                yield item
+            elif name == "sources" and isinstance(item, list) and all(isinstance(ref, str) for ref in item):
+                yield from item
+            else:
+                yield from _cited(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cited(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _cited(item)
