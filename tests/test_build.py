@@ -135,8 +135,10 @@ def test_html_is_standalone(built: Path) -> None:
     """The HTML inlines its CSS and asks for nothing from elsewhere."""
     text = (built / "us-china-trade" / "2025-06-09-london.html").read_text(encoding="utf-8")
     assert "<style>" in text
-    assert not re.search(r"<(link|script|img|iframe)\b", text)
+    assert not re.search(r"<(link|script|iframe|object|embed)\b", text)
     assert not re.search(r"url\(", text)
+    sources = re.findall(r"<img [^>]*src=\"([^\"]*)\"", text)
+    assert sources and all(src.startswith("data:image/svg+xml;base64,") for src in sources)  # charts travel inside
 
 
 def test_invalid_sheet_writes_nothing(examples_copy: Path, tmp_path: Path) -> None:
