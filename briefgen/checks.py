@@ -39,7 +39,7 @@ def freshness_warnings(
     loaded: LoadedSheet, doc: YamlDocument | None = None, max_age_days: int = DEFAULT_MAX_AGE_DAYS
 ) -> list[Problem]:
     """Figures and sources older than `max_age_days` when the round starts: the reader should know."""
-    doc = doc or document(loaded)
+    doc = document(loaded) if doc is None else doc
     meeting = loaded.sheet.round.start
     found = []
     for i, figure in enumerate(loaded.sheet.figures):
@@ -62,7 +62,7 @@ def freshness_warnings(
 def completeness_warnings(loaded: LoadedSheet, doc: YamlDocument | None = None) -> list[Problem]:
     """Gaps that leave a principal short: a side's missing position, a counterpart without a bio,
     objectives with nothing to say about them, a source that nothing cites."""
-    doc = doc or document(loaded)
+    doc = document(loaded) if doc is None else doc
     sheet = loaded.sheet
     ours = {party.id for party in sheet.parties if party.ours}
     pointed_at = {point.issue for point in sheet.talking_points}

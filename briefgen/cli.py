@@ -43,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--archival", action="store_true", help="PDF/A-3b with the fact sheet attached, instead of PDF/UA-1")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as characters no installed font covers) as errors")
     build.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates that override the defaults by name (default: ./templates if it exists)")
-    build.add_argument("-v", "--verbose", action="store_true", help="list every file written")
+    build.add_argument("-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)")
+    build.add_argument("-v", "--verbose", action="store_true", help="list every file written, with per-brief timings")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _add_paths(command: argparse.ArgumentParser) -> None:
@@ -101,7 +108,8 @@ def _run(args: argparse.Namespace) -> int:
         sheets = load(paths)
         print(f"{len(sheets)} fact sheet(s) valid")
         return EXIT_OK
-    from .pipeline import FORMATS, BuildOptions, build
+    from .pipeline import FORMATS, BuildOptions, build, default_jobs
+    from .progress import BarProgress, reporter
 
     formats = tuple(dict.fromkeys(part.strip() for part in args.format.split(",") if part.strip()))
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
@@ -126,7 +134,16 @@ def _run(args: argparse.Namespace) -> int:
         workspace_templates=templates,
         archival=args.archival,
         strict=args.strict,
+        jobs=args.jobs or default_jobs(),
     )
-    result = build(paths, options)
-    print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/")
+    progress = reporter(verbose=args.verbose)
+    try:
+        result = build(paths, options, progress=progress)
+    finally:
+        if isinstance(progress, BarProgress):
+            progress.close()
+    if not result.rebuilt:
+        print(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current")
+    else:
+        print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/")
     return EXIT_OK

@@ -19,8 +19,9 @@ from typing import Literal
 from pydantic import ValidationError
 
 from .context import format_figure
+from .discover import find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
-from .loader import _describe, _problem, find_fact_sheets, load  # the loader's own located messages
+from .loader import _describe, _problem, load  # the loader's own located messages, for a sheet at a revision
 from .models import Commitment, FactSheet, Figure, Issue, Person
 from .render import escape_markdown
 from .yamlsource import YamlProblems, read_yaml
@@ -206,7 +207,8 @@ def _compare_figures(
     old: list[Figure], new: list[Figure]
 ) -> tuple[tuple[FigureRef, ...], tuple[FigureRef, ...], tuple[FigureMove, ...]]:
     """Match by id first, then what is left by label, so a renamed id still reads as a move."""
-    matched = {figure.id: figure for figure in old if figure.id in {f.id for f in new}}
+    new_ids = {figure.id for figure in new}
+    matched = {figure.id: figure for figure in old if figure.id in new_ids}
     unmatched = [figure for figure in old if figure.id not in matched]
     for figure in new:
         if figure.id not in matched:
@@ -226,7 +228,7 @@ def _figure_ref(figure: Figure) -> FigureRef:
 
 def _figure_move(old: Figure, new: Figure) -> FigureMove | None:
     changes = tuple(
-        ValueChange(name, str(getattr(old, name)), str(getattr(new, name)))
+        ValueChange(name, _shown(getattr(old, name)), _shown(getattr(new, name)))
         for name in ("period", "as_of")
         if getattr(old, name) != getattr(new, name)
     )
@@ -242,6 +244,10 @@ def _figure_move(old: Figure, new: Figure) -> FigureMove | None:
         new.id, new.label, old.value, new.value, new.unit,
         format_figure(old), format_figure(new), delta, delta_text, direction, changes,
     )  # fmt: skip
+
+
+def _shown(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _compare_delegations(old: FactSheet | None, new: FactSheet) -> tuple[DelegationChange, ...]:
@@ -277,7 +283,7 @@ def _person_changes(old: Person, new: Person) -> tuple[ValueChange, ...]:
 
 # Rendering: both formats walk the same sections, so a terminal and a pull request show the same.
 
-Detail = tuple[str, str | None, str | None, str]
+_Detail = tuple[str, str | None, str | None, str]
 """One changed field of an item: its name, old value, new value, and a note shown after the new value."""
 
 
@@ -286,7 +292,7 @@ class _Row:
     marker: str  # + added, - dropped, ~ changed
     id: str
     text: str
-    details: tuple[Detail, ...] = ()
+    details: tuple[_Detail, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,7 +302,7 @@ class _Section:
     words: tuple[str, str, str] = ("Added", "Dropped", "Changed")  # for +, - and ~ in Markdown
 
 
-def _details(changes: tuple[ValueChange, ...], name: Callable[[str], str] = str) -> tuple[Detail, ...]:
+def _details(changes: tuple[ValueChange, ...], name: Callable[[str], str] = str) -> tuple[_Detail, ...]:
     return tuple((name(change.field), change.old, change.new, "") for change in changes)
 
 
@@ -356,8 +362,8 @@ def as_text(c: Comparison, old_label: str, new_label: str) -> str:
             lines.append(f"  {row.marker} {row.id:<{width}}  {row.text}")
             names = max((len(name) for name, *_ in row.details), default=0)
             for name, old, new, note in row.details:
-                was = old if old is not None else "(none)"
-                now = (new if new is not None else "(none)") + (f" ({note})" if note else "")
+                was = " ".join(old.split()) if old is not None else "(none)"
+                now = (" ".join(new.split()) if new is not None else "(none)") + (f" ({note})" if note else "")
                 indent = " " * (6 + names + 2)
                 one_line = f"      {name:<{names}}  {was} -> {now}"
                 if len(one_line) <= TEXT_WIDTH:
@@ -414,6 +420,8 @@ def compare_revision(rev: str, paths: list[Path]) -> list[tuple[Path, Comparison
         top = Path(found.decode().strip())
         if top not in commits:
             commits[top] = _resolve(rev, top)
+        if not path.resolve().is_relative_to(top.resolve()):
+            raise UsageError(f"{path} leads outside the git repository at {top}")
         relative = path.resolve().relative_to(top.resolve()).as_posix()
         results.append((path, compare(_sheet_at(commits[top], rev, relative, top), loaded.sheet)))
     return results

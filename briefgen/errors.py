@@ -48,6 +48,9 @@ class InvalidFactSheets(BriefgenError):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    def __reduce__(self) -> tuple[type[InvalidFactSheets], tuple[list[Problem]]]:
+        return (type(self), (self.problems,))  # crosses from a build worker intact
+
 
 class RenderError(BriefgenError):
     """A briefing could not be produced from a valid fact sheet (template, asset or PDF failure)."""

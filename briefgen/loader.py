@@ -17,11 +17,10 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import InvalidFactSheets, Problem, UsageError
+from .discover import find_fact_sheets
+from .errors import InvalidFactSheets, Problem
 from .models import KEY, FactSheet, Loc
 from .yamlsource import YamlDocument, YamlProblems, read_yaml
-
-FACT_SHEET_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -36,30 +35,6 @@ class LoadedSheet:
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
-
-
-def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
-    """Every fact sheet named, or found below a named folder, in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    candidate
-                    for candidate in path.rglob("*")
-                    if candidate.suffix in FACT_SHEET_SUFFIXES
-                    and candidate.is_file()
-                    and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
-                )
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    unique = list(dict.fromkeys(found))
-    if not unique:
-        raise UsageError(f"no fact sheets (*.yaml) found in {', '.join(map(str, paths))}")
-    return unique
 
 
 def load(paths: Iterable[Path]) -> list[LoadedSheet]:

@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.request import url2pathname
 
 from .errors import RenderError
 
@@ -181,6 +180,8 @@ def _refusal(url: str, roots: list[Path]) -> str | None:
 
 
 def _local_path(url: str) -> Path:
+    from urllib.request import url2pathname
+
     return Path(url2pathname(url.removeprefix("file:").split("?")[0].split("#")[0])).resolve()
 
 

@@ -1,31 +1,35 @@
-"""The orchestrator: load → validate → context → render each format → write. Reads top to bottom."""
+"""The orchestrator: discover → skip what is current → validate → plan → render → write → record.
+
+Reads top to bottom in `build()`. What is current is decided from the manifest before any
+heavy import, so a rebuild with nothing to do never loads pydantic, Jinja or WeasyPrint.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import subprocess
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from html import unescape
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .context import BriefingContext, build_context
-from .errors import EnvironmentProblem, InvalidFactSheets, Problem
-from .fonts import describe_missing, uncovered_characters
-from .loader import LoadedSheet, load
-from .pdf import Paper, PdfOptions, render_pdf
-from .render import DEFAULT_TEMPLATES, Renderer
-from .write import output_path, prepare_output, write_atomic
+from .discover import DEFAULT_TEMPLATES, find_fact_sheets
+from .errors import InvalidFactSheets, Problem
+from .manifest import Manifest, SheetRecord, fingerprint, sha_of
+from .versioning import repository_head, version_stamps
+from .worker import SheetOutcome, SheetTask, render_loaded, run_in_pool
+from .write import output_path, prepare_output
+
+if TYPE_CHECKING:
+    from .loader import LoadedSheet
+    from .pdf import Paper
+    from .progress import Progress
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "pdf")
 BRIEF_TYPES = ("full", "onepager", "talking-points")
-PAGE_LIMITS = {"onepager": 1}
-"""Brief types whose PDF must fit a number of pages; the build fails, saying what spilled over."""
 
 
 @dataclass(frozen=True)
@@ -39,112 +43,169 @@ class BuildOptions:
     """PDF/A-3b with the fact sheet attached, instead of PDF/UA-1."""
     strict: bool = False
     """Warnings (uncovered characters) fail the build."""
+    jobs: int = 1
+    """Worker processes; 1 renders in this process."""
+
+    def output_key(self) -> dict[str, object]:
+        """The options that change how every output looks (not which outputs, how fast, or where)."""
+        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates")}
+
+    def outputs_for(self, negotiation: str, as_of: str, round_id: str) -> dict[Path, tuple[str, str]]:
+        """Every output path one sheet gets, with the (brief type, format) that makes it."""
+        return {
+            output_path(self.out_dir, negotiation, as_of, round_id, brief_type, fmt): (brief_type, fmt)
+            for brief_type in self.templates
+            for fmt in self.formats
+        }
 
 
 @dataclass
 class BuildResult:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    rebuilt: list[Path] = field(default_factory=list)
+    """Fact sheets whose briefings were rendered (the others were current)."""
+    timings: dict[Path, float] = field(default_factory=dict)
 
     @property
     def outputs(self) -> list[Path]:
         return sorted([*self.written, *self.unchanged])
 
 
-def build(paths: Iterable[Path], options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build every briefing for the fact sheets in `paths`; nothing is written unless all are valid."""
-    sheets = load(paths)
-    plan = _plan_outputs(sheets, options)
-    renderer = Renderer(options.workspace_templates)
-    prepare_output(options.out_dir)
+def build(
+    paths: Iterable[Path],
+    options: BuildOptions = BuildOptions(),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build every briefing for the fact sheets in `paths`; nothing is written unless all are valid.
+
+    Briefings whose inputs have not changed since the last build into the same folder are
+    left alone. `progress` hears how many sheets will be rendered, then about each one done.
+    """
+    sheet_paths = find_fact_sheets(paths)
+    raws = {path: path.read_bytes() for path in sheet_paths}
+    manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options)))
+    stale = _stale_sheets(manifest, raws, options)
     result = BuildResult()
-    for loaded in sheets:
-        brief = build_context(
-            loaded.sheet,
-            previous=loaded.previous.sheet if loaded.previous else None,
-            version=version_stamp(loaded),
-            generator=f"briefgen {__version__}",
-        )
-        # Render every format first, then write: a failure leaves this briefing's old files whole.
-        rendered = {path: _render(renderer, brief, loaded, template, fmt, options) for path, (sheet, template, fmt) in plan.items() if sheet is loaded}
-        for path, content in rendered.items():
-            (result.written if write_atomic(path, content) else result.unchanged).append(path)
-            log.info("%s %s", "wrote" if path in result.written else "unchanged", path)
+    if stale:
+        _rebuild(sorted(stale), raws, manifest, options, result, progress)
+    for path in sheet_paths:
+        if path not in stale:
+            summary = manifest.sheets[str(path.resolve())].summary
+            result.unchanged.extend(options.outputs_for(summary["negotiation"], summary["as_of"], summary["round"]))
     return result
 
 
-def _plan_outputs(sheets: list[LoadedSheet], options: BuildOptions) -> dict[Path, tuple[LoadedSheet, str, str]]:
-    """Every output path and what makes it; two fact sheets that would write one file are an error."""
-    plan: dict[Path, tuple[LoadedSheet, str, str]] = {}
+def template_folders(options: BuildOptions) -> list[Path]:
+    return [folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder]
+
+
+def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], options: BuildOptions) -> set[Path]:
+    def wanted(summary: dict[str, Any]) -> list[Path]:
+        return list(options.outputs_for(summary["negotiation"], summary["as_of"], summary["round"]))
+
+    rebuild, restamp = manifest.stale(raws, wanted)
+    if restamp:  # HEAD moved: a stamp may have changed, and only git can say
+        stamps = version_stamps({path: raws[path] for path in restamp})
+        for path in restamp:
+            record = manifest.sheets[str(path.resolve())]
+            if stamps[path] != record.stamp:
+                rebuild.add(path)
+            else:
+                record.head = repository_head(path)
+        if restamp - rebuild:
+            manifest.write()
+    return rebuild
+
+
+def _rebuild(
+    stale: list[Path],
+    raws: dict[Path, bytes],
+    manifest: Manifest,
+    options: BuildOptions,
+    result: BuildResult,
+    progress: Progress | None,
+) -> None:
+    from .loader import load  # validation: only for sheets that changed
+
+    sheets = {loaded.path: loaded for loaded in load(stale)}
+    tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
+    prepare_output(options.out_dir)
+
+    def finished(outcome: SheetOutcome) -> None:
+        for warning in outcome.warnings:
+            log.warning("warning: %s", warning)
+        loaded = sheets[outcome.path]
+        task = tasks[outcome.path]
+        manifest.record(loaded.path, _record(loaded, task.stamp), [*outcome.written, *outcome.unchanged])
+        result.written.extend(outcome.written)
+        result.unchanged.extend(outcome.unchanged)
+        result.rebuilt.append(outcome.path)
+        result.timings[outcome.path] = outcome.seconds
+        if progress:
+            progress.done(outcome)
+
+    if progress:
+        progress.start(len(tasks))
+    jobs = min(options.jobs, len(tasks))
+    try:
+        if jobs > 1:
+            run_in_pool(list(tasks.values()), options, jobs, finished)
+        else:
+            for path, task in tasks.items():
+                finished(render_loaded(sheets[path], task, options))
+    finally:
+        manifest.write()  # what was finished stays recorded, even if a later sheet failed
+
+
+def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOptions, stamps: dict[Path, str]) -> dict[Path, SheetTask]:
+    """Every output of every sheet to rebuild; two sheets that would write one file are an error."""
+    claimed: dict[Path, Path] = {}
+    rebuilding = {path.resolve() for path in sheets}
+    for sheet_path, record in manifest.sheets.items():
+        if Path(sheet_path) not in rebuilding and Path(sheet_path).is_file():
+            claimed.update({options.out_dir / relative: Path(sheet_path) for relative in record.outputs})
+    tasks: dict[Path, SheetTask] = {}
     clashes: list[Problem] = []
-    for loaded in sheets:
+    for path, loaded in sheets.items():
         sheet = loaded.sheet
-        for template in options.templates:
-            for fmt in options.formats:
-                path = output_path(
-                    options.out_dir, sheet.negotiation.id, sheet.briefing.as_of.isoformat(), sheet.round.id, template, fmt
-                )
-                if path in plan and plan[path][0] is not loaded:
-                    other = plan[path][0].path
-                    clashes.append(Problem(loaded.path, 1, 1, "round.id", f"would write {path}, as {other} does; give one of them another round id or as-of date"))
-                plan[path] = (loaded, template, fmt)
+        outputs = options.outputs_for(sheet.negotiation.id, sheet.briefing.as_of.isoformat(), sheet.round.id)
+        for target in outputs:
+            other = claimed.get(target)
+            if other is not None and other != path.resolve():
+                clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
+            claimed[target] = path.resolve()
+        tasks[path] = SheetTask(path, stamps[path], outputs)
     if clashes:
         raise InvalidFactSheets(clashes)
-    return plan
+    return tasks
 
 
-def _render(renderer: Renderer, brief: BriefingContext, loaded: LoadedSheet, template: str, fmt: str, options: BuildOptions) -> bytes:
-    if fmt == "md":
-        return renderer.render(template, "md", brief).encode()
-    html = renderer.render(template, "html", brief)
-    if fmt == "html":
-        return html.encode()
-    _check_font_coverage(html, str(loaded.path), strict=options.strict)
-    pdf_options = PdfOptions(
-        label=str(loaded.path),
-        asset_roots=[folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder],
-        paper=options.paper,
-        template=template,
-        max_pages=PAGE_LIMITS.get(template),
-        archival=options.archival,
-        attachment=loaded.raw,
-        attachment_name=loaded.path.name,
-        as_of=loaded.sheet.briefing.as_of,
+def _record(loaded: LoadedSheet, stamp: str) -> SheetRecord:
+    sheet = loaded.sheet
+    previous = loaded.previous
+    return SheetRecord(
+        sha=sha_of(loaded.raw),
+        previous=str(previous.path.resolve()) if previous else None,
+        previous_sha=sha_of(previous.raw) if previous else None,
+        head=repository_head(loaded.path),
+        stamp=stamp,
+        summary={
+            "negotiation": sheet.negotiation.id,
+            "negotiation_title": sheet.negotiation.title,
+            "round": sheet.round.id,
+            "round_title": sheet.round.title,
+            "number": sheet.round.number,
+            "start": sheet.round.start.isoformat(),
+            "end": sheet.round.end.isoformat(),
+            "city": sheet.round.city,
+            "country": sheet.round.country,
+            "as_of": sheet.briefing.as_of.isoformat(),
+            "marking": sheet.briefing.marking,
+            "status": sheet.briefing.status,
+        },
     )
-    return render_pdf(html, renderer.stylesheet("print.css"), pdf_options)
 
 
-def _check_font_coverage(html: str, label: str, *, strict: bool) -> None:
-    """Warn (or, strict, fail) before drawing a PDF in which some character would print as a box."""
-    missing = uncovered_characters(visible_text(html))
-    if not missing:
-        return
-    message = f"{label}: {describe_missing(missing)}"
-    if strict:
-        raise EnvironmentProblem(message)
-    log.warning("warning: %s", message)
-
-
-def visible_text(html: str) -> str:
-    """The text a reader sees in `html`: tags, styles and entities resolved away."""
-    without_styles = re.sub(r"<style\b.*?</style>", " ", html, flags=re.DOTALL)
-    return unescape(re.sub(r"<[^>]+>", " ", without_styles))
-
-
-def version_stamp(loaded: LoadedSheet) -> str:
-    """The fact sheet's last git commit and date if it is committed unchanged, else a content hash."""
-    folder = loaded.path.parent
-    try:
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--", loaded.path.name], cwd=folder, capture_output=True, text=True, timeout=10
-        )
-        if status.returncode == 0 and not status.stdout.strip():
-            commit = subprocess.run(
-                ["git", "log", "-1", "--format=%h %cs", "--", loaded.path.name], cwd=folder, capture_output=True, text=True, timeout=10
-            ).stdout.strip()
-            if commit:
-                short, day = commit.split()
-                return f"{short} ({day})"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return f"sha256:{hashlib.sha256(loaded.raw).hexdigest()[:12]}"
+def default_jobs() -> int:
+    return os.cpu_count() or 1

@@ -34,14 +34,12 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .context import BriefingContext, format_date, format_date_range, figure_sources, format_figure, series_table
+from .discover import DEFAULT_TEMPLATES
 from .errors import RenderError, UsageError
 from .models import Figure
 
 TextFormat = Literal["md", "html"]
 
-DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
-if not DEFAULT_TEMPLATES.is_dir():  # a source checkout: the defaults are the repository's templates/
-    DEFAULT_TEMPLATES = Path(__file__).parent.parent / "templates"
 
 _ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "b", "i", "code", "pre", "blockquote", "del", "sup", "sub",

@@ -12,6 +12,10 @@ the purpose and bottom line) are left EMPTY with a `# TODO:` comment beside them
 fails validation whatever the field's type (a placeholder such as "TODO" would pass as a title),
 so `briefgen validate` on the new file lists exactly what is left to fill, each at its line:
 `2025-07-stockholm.yaml:10:3: round.id: expected text, got nothing (an empty value)`.
+
+Every comment is kept, word for word (so one about the previous round needs the author's eye),
+and stays among the entries that remain when the ones around it are dropped. Long text is
+rewrapped to 90 columns, as ruamel.yaml cannot keep a plain scalar's own line breaks.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from .discover import FACT_SHEET_SUFFIXES
 from .errors import UsageError
-from .loader import FACT_SHEET_SUFFIXES, load
+from .loader import load
 from .models import FactSheet
 from .write import write_atomic
 from .yamlsource import read_yaml
@@ -123,53 +128,86 @@ def _remove_items(data: CommentedMap, name: str, indexes: set[int]) -> None:
         _delete(data, name, index)
 
 
+Following = tuple[Any, str]
+"""Comment lines that stood after a value: a token to copy (ruamel.yaml needs its marks) and the text."""
+
+
 def _delete(parent: Any, name: Any, key: Any) -> None:
-    """Delete parent[name][key]; the comment lines that followed it now follow what preceded it.
+    """Delete parent[name][key], keeping every comment line in its place among what remains.
 
     ruamel.yaml keeps the comment lines between two entries (a section's heading comment, say)
-    on the last value before them, so deleting that value would delete the comment too.
+    with the value before them, or as the next list item's leading comment, so deleting that
+    value or item would delete the comment too: hand the lines to what now stands before them.
     """
     container = parent[name]
     position = list(container).index(key) if isinstance(container, CommentedMap) else key
-    following = _take_following(container, key)
+    following = _join(_take_leading(container, key), _take_following(container, key))
     del container[key]
+    if not container:  # written `name: []`, so its closing comments go after that
+        container.fa.set_flow_style()
+        following = _join(following, _take_end(container))
     if following is None:
         return
     if position > 0:
         before = list(container)[position - 1] if isinstance(container, CommentedMap) else position - 1
         _give_following(container, before, following)
-        return
-    if not container:
-        container.fa.set_flow_style()  # written `name: []`, with the comment lines after it
-    _give_following(parent, name, following)
+    elif container:  # the lines now lead the first item left, before any of its own
+        token, text = _join(following, _take_leading(container, 0)) or following
+        container.ca.items.setdefault(0, [None] * 4)[1] = [copy.copy(token)]
+        container.ca.items[0][1][0].value = text
+    else:
+        _give_following(parent, name, following)
 
 
-def _tail_slot(container: Any, key: Any) -> tuple[Any, Any, int]:
-    """Where ruamel.yaml keeps the comment after container[key]: on the last value inside it."""
+def _take_leading(container: Any, key: Any) -> Following | None:
+    """The comment lines ruamel.yaml keeps as a list item's own, above it."""
+    entry = container.ca.items.get(key) if isinstance(container, CommentedSeq) else None
+    tokens = entry[1] if entry and isinstance(entry[1], list) else []
+    return (tokens[0], "".join(token.value for token in tokens)) if tokens else None
+
+
+def _last_path(container: Any, key: Any) -> tuple[list[Any], Any, Any, int]:
+    """The block collections from container[key] down its last entries, and the comment slot
+    (holder, key, index) of the value the walk ends on: where ruamel.yaml keeps what follows."""
+    chain = []
     while isinstance(node := container[key], (CommentedMap, CommentedSeq)) and node and not node.fa.flow_style():
+        chain.append(node)
         container, key = node, (list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1)
-    return container, key, 2 if isinstance(container, CommentedMap) else 0
+    return chain, container, key, 2 if isinstance(container, CommentedMap) else 0
 
 
-def _take_following(container: Any, key: Any) -> tuple[Any, str] | None:
-    """The comment token after container[key] and its lines below (not its end-of-line comment)."""
-    holder, leaf, slot = _tail_slot(container, key)
+def _take_end(node: Any) -> Following | None:
+    tokens = node.ca.end or []
+    node.ca.end = []
+    return (tokens[0], "".join(token.value for token in tokens)) if tokens else None
+
+
+def _take_following(container: Any, key: Any) -> Following | None:
+    """The comment lines after container[key], not counting its own end-of-line comment."""
+    chain, holder, leaf, slot = _last_path(container, key)
     token = (holder.ca.items.get(leaf) or [None] * 4)[slot]
-    if token is None:
-        return None
-    rest = token.value.partition("\n")[2]
-    return (token, rest) if rest else None
+    following = (token, token.value.partition("\n")[2]) if token is not None else None
+    for node in reversed(chain):  # innermost first, as they appear in the file
+        following = _join(following, _take_end(node))
+    return following if following and following[1] else None
 
 
-def _give_following(container: Any, key: Any, following: tuple[Any, str]) -> None:
-    token, rest = following
-    holder, leaf, slot = _tail_slot(container, key)
+def _join(first: Following | None, second: Following | None) -> Following | None:
+    if first is None or second is None:
+        return first or second
+    return first[0], first[1] + second[1]
+
+
+def _give_following(container: Any, key: Any, following: Following) -> None:
+    token, text = following
+    _, holder, leaf, slot = _last_path(container, key)
     entry = holder.ca.items.setdefault(leaf, [None] * 4)
     if entry[slot] is None:
         entry[slot] = copy.copy(token)
-        entry[slot].value = "\n" + rest
+        entry[slot].value = "\n" + text
     else:
-        entry[slot].value = entry[slot].value.rstrip("\n") + "\n" + rest
+        value = entry[slot].value
+        entry[slot].value = (value if value.endswith("\n") else value + "\n") + text
 
 
 def _dump(yaml: YAML, data: CommentedMap, path: Path) -> str:

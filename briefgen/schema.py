@@ -43,7 +43,11 @@ def json_schema() -> dict[str, Any]:
     return {"$schema": DIALECT, "$id": SCHEMA_ID, **schema, "title": TITLE}
 
 
+def schema_text() -> str:
+    """The schema as stable JSON text (sorted keys, two-space indent, a final newline), so exports diff cleanly."""
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write_schema(path: Path) -> bool:
-    """Write the schema as stable JSON (sorted keys, two-space indent); False if it was already there."""
-    text = json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return write_atomic(path, text.encode("utf-8"))
+    """Write the schema to `path` atomically; False (and nothing touched) if it was already there."""
+    return write_atomic(path, schema_text().encode("utf-8"))

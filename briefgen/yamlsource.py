@@ -109,7 +109,12 @@ def _decode(path: Path, raw: bytes) -> str:
     return text
 
 
+_MAYBE_NOT_TEXT = frozenset("~nNtTfF-+.0123456789")
+
+
 def _resolve_plain(value: str) -> Any:
+    if value and value[0] not in _MAYBE_NOT_TEXT:
+        return value  # most scalars are prose: skip the seven patterns below
     if _NULL.match(value):
         return None
     if _TRUE.match(value):
@@ -144,7 +149,7 @@ class _Builder:
         # Each frame: [container, its path, pending key (mappings only), key seen positions]
         stack: list[list[Any]] = []
         try:
-            for event in YAML(typ="safe", pure=True).parse(text):
+            for event in YAML(typ="safe", pure=False).parse(text):
                 if isinstance(event, DocumentStartEvent):
                     documents += 1
                     if documents == 2:

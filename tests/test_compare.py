@@ -271,6 +271,12 @@ def test_refreshed_figure_with_the_same_value_is_listed_as_unchanged() -> None:
     assert move.changes == (ValueChange("as_of", "2025-04-10", "2025-05-01"),)
 
 
+def test_figure_given_a_period_lists_it() -> None:
+    (move,) = compare(sheet(), sheet(edit(('value: 145\n', 'value: 145\n    period: April 2025\n')))).figures_moved
+    assert move.changes == (ValueChange("period", None, "April 2025"),)
+    assert "      period  (none) -> April 2025" in as_text(Comparison(figures_moved=(move,)), "A", "B")
+
+
 def test_figure_whose_unit_changed_has_no_delta() -> None:
     (move,) = compare(sheet(), sheet(edit(('value: 145\n    unit: "%"', "value: 145\n    unit: USD bn")))).figures_moved
     assert (move.old_text, move.new_text, move.delta, move.delta_text) == ("145%", "145 USD bn", None, None)
@@ -286,8 +292,10 @@ def test_figures_added_and_dropped() -> None:
 def test_compliance_changes_per_party() -> None:
     new = edit((
         "      us: {status: kept, statement: Done., sources: [src]}\n",
-        "      us: {status: broken, statement: Not done., sources: [src]}\n"
-        "      cn: {status: disputed, statement: They say it is done., sources: [src]}\n",
+        (
+            "      us: {status: broken, statement: Not done., sources: [src]}\n"
+            "      cn: {status: disputed, statement: They say it is done., sources: [src]}\n"
+        ),
     ))  # fmt: skip
     assert compare(sheet(), sheet(new)).commitments_changed == (
         CommitmentChange("cut", "China cuts tariffs", (ValueChange("us", "kept", "broken"), ValueChange("cn", "none", "disputed"))),
@@ -322,7 +330,7 @@ def test_a_new_file_is_all_added() -> None:
     assert [f.id for f in c.figures_added] == ["us-tariff", "cn-exports"]
     assert c.commitments_added == (CommitmentRef("cut", "China cuts tariffs"),)
     assert c.delegations == (DelegationChange("cn", "People's Republic of China", joined=(PersonRef("he-lifeng", "He Lifeng"),)),)
-    assert c.issues_dropped == c.issues_changed == c.figures_dropped == c.figures_moved == c.commitments_changed == ()
+    assert not (c.issues_dropped or c.issues_changed or c.figures_dropped or c.figures_moved or c.commitments_changed)
 
 
 # The two renderers, on one change of each kind.

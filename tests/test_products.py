@@ -16,7 +16,7 @@ from briefgen.charts import chart_svg
 from briefgen.cli import main
 from briefgen.errors import EnvironmentProblem, RenderError
 from briefgen.loader import load
-from briefgen.pipeline import version_stamp
+from briefgen.versioning import version_stamps
 
 from .conftest import EXAMPLES, LONDON, MINIMAL_SHEET
 
@@ -229,17 +229,18 @@ def test_workspace_custom_css_is_added_after_the_defaults(write_sheet: Callable[
 def test_version_stamp_is_the_git_commit_or_a_content_hash(write_sheet: Callable[..., Path]) -> None:
     """A committed, unchanged fact sheet is stamped with its commit; an edited one with its content hash."""
     sheet = write_sheet()
-    (loaded,) = load([sheet])
-    assert version_stamp(loaded).startswith("sha256:")
+    assert version_stamps({sheet: sheet.read_bytes()})[sheet].startswith("sha256:")
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=sheet.parent, capture_output=True, text=True, check=True).stdout.strip()
+
+    identity = ("-c", "user.name=t", "-c", "user.email=t@example.org")
     git("init", "-q")
-    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "root")
+    git(*identity, "commit", "-q", "--allow-empty", "-m", "root")
     git("add", sheet.name)
-    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "sheet")
-    commit = git("log", "-1", "--format=%h %cs")
-    short, day = commit.split()
-    assert version_stamp(loaded) == f"{short} ({day})"
+    git(*identity, "commit", "-q", "-m", "sheet")
+    git(*identity, "commit", "-q", "--allow-empty", "-m", "a later commit that does not touch the sheet")
+    short, day = git("log", "-1", "--format=%h %cs", "--", sheet.name).split()
+    assert version_stamps({sheet: sheet.read_bytes()})[sheet] == f"{short} ({day})"
     sheet.write_text(MINIMAL_SHEET + "# edited\n", encoding="utf-8")
-    (edited,) = load([sheet])
-    assert version_stamp(edited).startswith("sha256:")
+    assert version_stamps({sheet: sheet.read_bytes()})[sheet].startswith("sha256:")

@@ -227,6 +227,38 @@ def test_settled_issues_leave_with_what_points_at_them(write_sheet: WriteSheet) 
     assert load([new])[0].sheet.issues[0].id == "tariffs"
 
 
+TIMELINE = """\
+timeline:
+  # Before the round.
+  - date: 2025-04-02
+    event: Tariffs announced.
+    sources:
+      - src
+  - date: 2025-05-06
+    event: Talks confirmed.
+    sources:
+      - src
+  # Still to come.
+  - date: 2025-08-12
+    event: The truce runs out.
+    scheduled: true
+    sources:
+      - src
+
+"""
+
+
+def test_comments_between_dropped_entries_stay_above_what_is_left(write_sheet: WriteSheet) -> None:
+    previous = write_sheet(MINIMAL_SHEET.replace("sources:\n  - id: src\n", TIMELINE + "sources:\n  - id: src\n"))
+    new = previous.with_name("second.yaml")
+    scaffold_next_round(previous, new)
+    assert [entry["date"] for entry in data(new)["timeline"]] == ["2025-08-12"]
+    lines = [line.strip() for line in new.read_text(encoding="utf-8").splitlines()]
+    kept = lines.index("- date: 2025-08-12")
+    assert lines[kept - 1] == "# Still to come."
+    assert "# Before the round." in lines[lines.index("timeline:") : kept]
+
+
 def test_refuses_to_overwrite(examples_copy: Path) -> None:
     london = examples_copy / LONDON.name
     geneva = examples_copy / GENEVA.name

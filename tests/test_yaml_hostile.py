@@ -229,8 +229,8 @@ def test_hundred_thousand_deep_flow_sequence_returns_quickly() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "col", "message"),
     [
-        ("a: b: c\n", 1, 5, "mapping values are not allowed here"),
-        ("a: 1\n\tb: 2\n", 2, 1, "while scanning for the next token found character '\\t' that cannot start any token"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed in this context"),
+        ("a: 1\n\tb: 2\n", 2, 1, "while scanning a plain scalar found a tab character that violates indentation"),
     ],
     ids=["colon-in-plain-value", "tab-indentation"],
 )
@@ -246,9 +246,17 @@ def test_unclosed_quote_is_located_at_the_quote() -> None:
     assert "quoted scalar" in problem
 
 
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff"])
+def test_escaped_lone_surrogate_is_refused_at_the_escape(escape: str) -> None:
+    """A lone surrogate written as an escape can never be UTF-8: the parser refuses it where it is written."""
+    assert refused(f'a: 1\nb: "x{escape}y"\n') == [
+        at(2, 8, "YAML syntax error: while parsing a quoted scalar found invalid Unicode character escape code")
+    ]
+
+
 @pytest.mark.parametrize(
     ("escape", "code"),
-    [("\\ud800", "D800"), ("\\udfff", "DFFF"), ("\\a", "0007"), ("\\e", "001B"), ("\\x7f", "007F"), ("\\x9b", "009B")],
+    [("\\a", "0007"), ("\\e", "001B"), ("\\x7f", "007F"), ("\\x9b", "009B")],
 )
 def test_escaped_surrogate_or_control_character(escape: str, code: str) -> None:
     """A lone surrogate or control character written as an escape in a quoted string is refused at the string."""

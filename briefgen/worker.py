@@ -1,0 +1,92 @@
+"""Render one fact sheet's briefings, in this process or in a pool of worker processes.
+
+A worker renders every format and brief type of a sheet in memory, then writes them, so a
+failure leaves that sheet's earlier files whole. Workers start from a fork server that has
+already imported WeasyPrint, keep one font configuration each, and are replaced after a
+number of sheets so that memory stays bounded however many sheets a build has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .loader import LoadedSheet
+    from .pipeline import BuildOptions
+
+SHEETS_PER_WORKER = 16
+"""A worker is replaced after this many sheets, which bounds its memory."""
+
+
+@dataclass(frozen=True)
+class SheetTask:
+    path: Path
+    stamp: str
+    outputs: dict[Path, tuple[str, str]]
+    """Each output path → (brief type, format)."""
+
+
+@dataclass
+class SheetOutcome:
+    path: Path
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> SheetOutcome:
+    """Render and write every output of one valid fact sheet."""
+    from .context import build_context
+    from .formats import render_output
+    from .render import Renderer
+    from . import __version__
+    from .write import write_atomic
+
+    started = time.perf_counter()
+    outcome = SheetOutcome(loaded.path)
+    brief = build_context(
+        loaded.sheet,
+        previous=loaded.previous.sheet if loaded.previous else None,
+        version=task.stamp,
+        generator=f"briefgen {__version__}",
+    )
+    renderer = Renderer(options.workspace_templates)
+    rendered = {
+        path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append)
+        for path, (brief_type, fmt) in task.outputs.items()
+    }
+    for path, content in rendered.items():
+        (outcome.written if write_atomic(path, content) else outcome.unchanged).append(path)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def run_in_pool(tasks: list[SheetTask], options: BuildOptions, jobs: int, on_done: Callable[[SheetOutcome], None]) -> None:
+    """Render `tasks` on `jobs` worker processes; the first failure stops the build and is raised."""
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["briefgen.worker", "briefgen.formats", "weasyprint"])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=SHEETS_PER_WORKER) as pool:
+        pending = {pool.submit(_render_task, task, options) for task in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    on_done(future.result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _render_task(task: SheetTask, options: BuildOptions) -> SheetOutcome:
+    from .loader import load
+
+    (loaded,) = load([task.path])
+    return render_loaded(loaded, task, options)
