@@ -70,6 +70,11 @@ class RoundSpec:
         return CITIES[((self.group - 1) * ROUNDS_PER_NEGOTIATION + self.number - 1) % len(CITIES)]
 
 
+def spec_of(path: Path) -> RoundSpec:
+    """The spec of a generated sheet from its path (`bench-negotiation-07/r02.yaml`)."""
+    return RoundSpec(group=int(path.parent.name.rsplit("-", 1)[1]), number=int(path.stem[1:]))
+
+
 def spec_for(index: int) -> RoundSpec:
     """The 0-based index-th sheet of a corpus: groups of four rounds, in order."""
     return RoundSpec(group=index // ROUNDS_PER_NEGOTIATION + 1, number=index % ROUNDS_PER_NEGOTIATION + 1)

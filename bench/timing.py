@@ -39,10 +39,11 @@ class CommandTimedOut(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """One finished command: its wall time and what it printed on stderr."""
+    """One finished command: its wall time, what it printed on stderr, and its exit status."""
 
     seconds: float
     stderr: str
+    returncode: int = 0
 
 
 def run_timed(
@@ -51,8 +52,11 @@ def run_timed(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    accept: tuple[int, ...] = (0,),
 ) -> Run:
-    """Run `args` once and return its wall time; stdout is discarded so a terminal cannot slow it."""
+    """Run `args` once and return its wall time; stdout is discarded so a terminal cannot slow it.
+
+    An exit status outside `accept` voids the measurement (CommandFailed)."""
     start = time.perf_counter()
     try:
         done = subprocess.run(
@@ -63,9 +67,9 @@ def run_timed(
         stderr = expired.stderr.decode(errors="replace") if isinstance(expired.stderr, bytes) else (expired.stderr or "")
         raise CommandTimedOut(time.perf_counter() - start, stderr) from None
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
+    if done.returncode not in accept:
         raise CommandFailed(args, done.returncode, done.stderr)
-    return Run(seconds, done.stderr)
+    return Run(seconds, done.stderr, done.returncode)
 
 
 def interleave(cases: Sequence[tuple[str, Callable[[], float]]], repetitions: int) -> dict[str, list[float]]:

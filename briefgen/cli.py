@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets
+from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem
 
 DEFAULT_BRIEFS = Path("briefs")
 ISSUE_TRACKER = "the briefgen issue tracker"
@@ -90,6 +90,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _validate(paths: list[Path]) -> int:
+    """Check sheet by sheet, keeping only the problems: 10,000 sheets need little more memory than ten."""
+    from .loader import iter_load
+
+    valid = 0
+    problems: list[Problem] = []
+    for loaded, found in iter_load(paths):
+        valid += loaded is not None
+        problems.extend(found)
+    if problems:
+        raise InvalidFactSheets(problems)
+    print(f"{valid} fact sheet(s) valid")
+    return EXIT_OK
+
+
 def _configure_logging(*, verbose: bool) -> None:
     """briefgen's own log on stderr; WeasyPrint's progress chatter stays off (its errors fail the build)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -103,11 +118,7 @@ def _configure_logging(*, verbose: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     paths = args.paths or [DEFAULT_BRIEFS]
     if args.command == "validate":
-        from .loader import load
-
-        sheets = load(paths)
-        print(f"{len(sheets)} fact sheet(s) valid")
-        return EXIT_OK
+        return _validate(paths)
     from .pipeline import FORMATS, BuildOptions, build, default_jobs
     from .progress import BarProgress, reporter
 

@@ -7,10 +7,10 @@ Each pydantic error's `loc` is mapped back to the YAML node it came from, so a u
 from __future__ import annotations
 
 import difflib
-import hashlib
 import types
 import typing
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -32,26 +32,45 @@ class LoadedSheet:
     raw: bytes
     previous: LoadedSheet | None = None
 
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.raw).hexdigest()
-
 
 def load(paths: Iterable[Path]) -> list[LoadedSheet]:
     """Load and validate every fact sheet in `paths`; raise InvalidFactSheets listing all problems."""
+    sheets: list[LoadedSheet] = []
+    problems: list[Problem] = []
+    for loaded, found in iter_load(paths):
+        problems.extend(found)
+        if loaded is not None:
+            sheets.append(loaded)
+    if problems:
+        raise InvalidFactSheets(problems)
+    return sheets
+
+
+def iter_load(paths: Iterable[Path]) -> Iterator[tuple[LoadedSheet | None, list[Problem]]]:
+    """Each fact sheet in turn, valid or not, with the problems found on the way (each reported once).
+
+    Memory stays bounded however many sheets there are: only a few recently parsed sheets are
+    kept, for the sheets that name them as their previous round.
+    """
     loader = _Loader()
-    sheets = [loader.load(path) for path in find_fact_sheets(paths)]
-    if loader.problems:
-        raise InvalidFactSheets(loader.problems)
-    return [sheet for sheet in sheets if sheet is not None]
+    for path in find_fact_sheets(paths):
+        loaded = loader.load(path)
+        yield loaded, loader.take_problems()
 
 
 class _Loader:
-    """Parses each file once, even when it is also some other sheet's previous round."""
+    """Parses each file once while it is in a small cache, and reports each file's problems once."""
+
+    CACHE_SIZE = 64
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self._parsed: dict[Path, tuple[YamlDocument, LoadedSheet] | None] = {}
+        self._parsed: OrderedDict[Path, tuple[YamlDocument, LoadedSheet] | None] = OrderedDict()
+        self._reported: set[Path] = set()
+
+    def take_problems(self) -> list[Problem]:
+        found, self.problems = self.problems, []
+        return found
 
     def load(self, path: Path) -> LoadedSheet | None:
         parsed = self._parse(path)
@@ -63,9 +82,18 @@ class _Loader:
 
     def _parse(self, path: Path) -> tuple[YamlDocument, LoadedSheet] | None:
         key = path.resolve()
-        if key not in self._parsed:
-            self._parsed[key] = self._parse_uncached(path)
-        return self._parsed[key]
+        if key in self._parsed:
+            self._parsed.move_to_end(key)
+            return self._parsed[key]
+        reported = len(self.problems)
+        parsed = self._parse_uncached(path)
+        if key in self._reported:  # parsed before and evicted since: its problems are already out
+            del self.problems[reported:]
+        self._reported.add(key)
+        self._parsed[key] = parsed
+        if len(self._parsed) > self.CACHE_SIZE:
+            self._parsed.popitem(last=False)
+        return parsed
 
     def _parse_uncached(self, path: Path) -> tuple[YamlDocument, LoadedSheet] | None:
         try:

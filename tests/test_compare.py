@@ -96,16 +96,19 @@ def test_issues_geneva_to_london(geneva_to_london: Comparison) -> None:
     assert c.issues_dropped == (IssueRef("fentanyl", "Fentanyl precursors and the related tariffs"),)
     changed = {issue.id: issue for issue in c.issues_changed}
     assert list(changed) == ["rare-earths", "export-controls", "tariffs"]  # London's order
-    fields = {issue: [(ch.field, ch.old, ch.new) for ch in changed[issue].changes if ch.field in ("status", "priority")] for issue in changed}
+    fields = {
+        issue: [(ch.field, ch.old, ch.new) for ch in changed[issue].changes if ch.field in ("status", "priority")]
+        for issue in changed
+    }
     assert fields == {
         "rare-earths": [("status", "open", "progressing")],
         "export-controls": [("priority", "medium", "high")],
         "tariffs": [("status", "open", "progressing")],
     }
     tariffs = {ch.field: ch for ch in changed["tariffs"].changes}
-    assert tariffs["position.us"].old is not None and tariffs["position.us"].old.startswith("The tariffs answer a large")
-    assert tariffs["position.us"].new is not None and tariffs["position.us"].new.startswith("We delivered our tariff cut")
-    assert tariffs["position.cn"].new is not None and tariffs["position.cn"].new.startswith("China has also cut")
+    assert (tariffs["position.us"].old or "").startswith("The tariffs answer a large")
+    assert (tariffs["position.us"].new or "").startswith("We delivered our tariff cut")
+    assert (tariffs["position.cn"].new or "").startswith("China has also cut")
     for issue in changed.values():  # every party's position was rewritten for London
         assert [ch.field for ch in issue.changes if ch.field.startswith("position")] == ["position.us", "position.cn"]
 
@@ -146,7 +149,9 @@ def test_delegations_geneva_to_london(geneva_to_london: Comparison) -> None:
     assert us.left == ()
     assert us.changed == (
         PersonChange("bessent", "Scott Bessent", (ValueChange(
-            "role", "Co-lead of the US delegation", "Principal; US co-lead of the consultation mechanism agreed in Geneva"
+            "role",
+            "Co-lead of the US delegation",
+            "Principal; US co-lead of the consultation mechanism agreed in Geneva",
         ),)),
         PersonChange("greer", "Jamieson Greer", (ValueChange(
             "role",
@@ -192,7 +197,10 @@ def test_geneva_to_london_as_markdown(geneva_to_london: Comparison) -> None:
     assert "  - priority: medium → **high**\n" in text
     assert "- Joined: Howard Lutnick (`lutnick`)\n" in text
     assert "- Left: Liao Min (`liao-min`)\n" in text
-    assert "- Dropped: US baseline reciprocal tariff on all trading partners: 10% (`us-baseline-reciprocal-tariff`)\n" in text
+    assert (
+        "- Dropped: US baseline reciprocal tariff on all trading partners: 10% (`us-baseline-reciprocal-tariff`)\n"
+        in text
+    )
     assert "China\\'s" not in text and "Geneva round to London round" in text
 
 
@@ -213,7 +221,11 @@ def test_issue_added_and_dropped() -> None:
 
 
 def test_issue_status_priority_and_position_changes() -> None:
-    new = edit(("status: open", "status: stalled"), ("priority: high", "priority: low"), ("text: Cut them.", "text: Cut them now."))
+    new = edit(
+        ("status: open", "status: stalled"),
+        ("priority: high", "priority: low"),
+        ("text: Cut them.", "text: Cut them now."),
+    )
     assert compare(sheet(), sheet(new)).issues_changed == (
         IssueChange("tariffs", "Tariffs", (
             ValueChange("status", "open", "stalled"),
@@ -243,12 +255,18 @@ def test_percentage_moves_by_points() -> None:
 
 def test_signed_figure_moves_up() -> None:
     (move,) = compare(sheet(), sheet(edit(("value: 4.8", "value: 5.1")))).figures_moved
-    assert (move.old_text, move.new_text, move.delta, move.delta_text, move.direction) == ("+4.8%", "+5.1%", 0.3, "+0.3 pp", "up")
+    assert (move.old_text, move.new_text, move.delta, move.delta_text, move.direction) == (
+        "+4.8%",
+        "+5.1%",
+        0.3,
+        "+0.3 pp",
+        "up",
+    )
 
 
 def test_figure_in_other_units_moves_by_its_unit() -> None:
-    old = edit(('value: 145\n    unit: "%"', 'value: 100\n    unit: USD bn'))
-    new = edit(('value: 145\n    unit: "%"', 'value: 120.5\n    unit: USD bn'))
+    old = edit(('value: 145\n    unit: "%"', "value: 100\n    unit: USD bn"))
+    new = edit(('value: 145\n    unit: "%"', "value: 120.5\n    unit: USD bn"))
     (move,) = compare(sheet(old), sheet(new)).figures_moved
     assert (move.old_text, move.new_text, move.delta, move.delta_text, move.direction) == (
         "100 USD bn", "120.5 USD bn", 20.5, "+20.5 USD bn", "up",
@@ -272,7 +290,7 @@ def test_refreshed_figure_with_the_same_value_is_listed_as_unchanged() -> None:
 
 
 def test_figure_given_a_period_lists_it() -> None:
-    (move,) = compare(sheet(), sheet(edit(('value: 145\n', 'value: 145\n    period: April 2025\n')))).figures_moved
+    (move,) = compare(sheet(), sheet(edit(("value: 145\n", "value: 145\n    period: April 2025\n")))).figures_moved
     assert move.changes == (ValueChange("period", None, "April 2025"),)
     assert "      period  (none) -> April 2025" in as_text(Comparison(figures_moved=(move,)), "A", "B")
 
@@ -284,7 +302,10 @@ def test_figure_whose_unit_changed_has_no_delta() -> None:
 
 
 def test_figures_added_and_dropped() -> None:
-    c = compare(sheet(), sheet(edit(("id: cn-exports\n    label: China's exports,", "id: cn-imports\n    label: China's imports,"))))
+    c = compare(
+        sheet(),
+        sheet(edit(("id: cn-exports\n    label: China's exports,", "id: cn-imports\n    label: China's imports,"))),
+    )
     assert c.figures_added == (FigureRef("cn-imports", "China's imports, year on year", 4.8, "%", "+4.8%"),)
     assert c.figures_dropped == (FigureRef("cn-exports", "China's exports, year on year", 4.8, "%", "+4.8%"),)
 
@@ -298,18 +319,24 @@ def test_compliance_changes_per_party() -> None:
         ),
     ))  # fmt: skip
     assert compare(sheet(), sheet(new)).commitments_changed == (
-        CommitmentChange("cut", "China cuts tariffs", (ValueChange("us", "kept", "broken"), ValueChange("cn", "none", "disputed"))),
+        CommitmentChange(
+            "cut", "China cuts tariffs", (ValueChange("us", "kept", "broken"), ValueChange("cn", "none", "disputed"))
+        ),
     )
 
 
 def test_commitments_added_and_dropped() -> None:
-    c = compare(sheet(), sheet(edit(("id: cut\n    title: China cuts tariffs", "id: buy\n    title: China buys soybeans"))))
+    c = compare(
+        sheet(), sheet(edit(("id: cut\n    title: China cuts tariffs", "id: buy\n    title: China buys soybeans")))
+    )
     assert c.commitments_added == (CommitmentRef("buy", "China buys soybeans"),)
     assert c.commitments_dropped == (CommitmentRef("cut", "China cuts tariffs"),)
 
 
 def test_delegation_joined_left_and_changed() -> None:
-    old = edit(("people:\n", "people:\n  - {id: liao-min, name: Liao Min, title: Vice Minister, party: cn, role: Member}\n"))
+    old = edit(
+        ("people:\n", "people:\n  - {id: liao-min, name: Liao Min, title: Vice Minister, party: cn, role: Member}\n")
+    )
     new = edit(
         ("people:\n", "people:\n  - {id: greer, name: Jamieson Greer, title: USTR, party: us, role: Lead}\n"),
         ("    title: Vice Premier\n", "    title: Premier\n"),
@@ -329,7 +356,9 @@ def test_a_new_file_is_all_added() -> None:
     assert c.issues_added == (IssueRef("tariffs", "Tariffs"),)
     assert [f.id for f in c.figures_added] == ["us-tariff", "cn-exports"]
     assert c.commitments_added == (CommitmentRef("cut", "China cuts tariffs"),)
-    assert c.delegations == (DelegationChange("cn", "People's Republic of China", joined=(PersonRef("he-lifeng", "He Lifeng"),)),)
+    assert c.delegations == (
+        DelegationChange("cn", "People's Republic of China", joined=(PersonRef("he-lifeng", "He Lifeng"),)),
+    )
     assert not (c.issues_dropped or c.issues_changed or c.figures_dropped or c.figures_moved or c.commitments_changed)
 
 
@@ -415,7 +444,9 @@ def test_as_markdown_makes_no_links_from_user_text() -> None:
     """GitHub would turn a bare address into a link (and markdownlint flags it: MD034)."""
     linked = "text: 'See [AP](https://apnews.com/x), www.example.org or press@example.org.'"
     c = compare(sheet(), sheet(edit(("text: Cut them.", linked))))
-    assert "**See \\[AP\\](https\\://apnews.com/x), www\\.example.org or press\\@example.org.**" in as_markdown(c, "A", "B")
+    assert "**See \\[AP\\](https\\://apnews.com/x), www\\.example.org or press\\@example.org.**" in as_markdown(
+        c, "A", "B"
+    )
 
 
 def test_as_markdown_can_nest_under_a_callers_title() -> None:
@@ -496,7 +527,9 @@ def test_a_folder_compares_every_sheet_in_it(repo: Path, examples_copy: Path) ->
     ]
 
 
-def test_an_earlier_revision_and_relative_paths(repo: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_earlier_revision_and_relative_paths(
+    repo: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     change_cn_exports(examples_copy / LONDON.name)
     git(repo, "commit", "-q", "-am", "May exports revised")
     monkeypatch.chdir(repo)
@@ -512,7 +545,9 @@ def test_a_file_added_since_the_revision_is_all_added(repo: Path) -> None:
     assert path == new
     assert c == Comparison(
         issues_added=(IssueRef("tariffs", "Tariffs"),),
-        delegations=(DelegationChange("cn", "People's Republic of China", joined=(PersonRef("he-lifeng", "He Lifeng"),)),),
+        delegations=(
+            DelegationChange("cn", "People's Republic of China", joined=(PersonRef("he-lifeng", "He Lifeng"),)),
+        ),
     )
 
 
@@ -527,7 +562,9 @@ def test_revision_that_looks_like_an_option_is_refused(repo: Path, examples_copy
     assert not list(repo.glob("stolen*"))
 
 
-def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outside_a_git_repository_is_a_usage_error(
+    tmp_path: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     monkeypatch.delenv("GIT_DIR", raising=False)
     with pytest.raises(UsageError, match="not in a git repository"):
@@ -545,4 +582,3 @@ def test_an_invalid_sheet_at_the_revision_is_reported_located(repo: Path) -> Non
     (problem,) = raised.value.problems
     # MINIMAL_SHEET line 17 is '  status: final'; the value starts in column 11.
     assert str(problem).startswith("HEAD:briefs/sheet.yaml:17:11: briefing.status: expected one of 'draft' or 'final'")
-

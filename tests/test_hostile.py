@@ -195,7 +195,7 @@ def test_internal_error_is_one_line_unless_debugging(monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("briefgen.loader.load", broken)
+    monkeypatch.setattr("briefgen.loader.iter_load", broken)
     assert main(["validate", str(LONDON)]) == 70
     err = capsys.readouterr().err
     assert "internal error (ZeroDivisionError: boom)" in err and "bug" in err and "Traceback" not in err

@@ -89,13 +89,20 @@ def test_keeps_every_comment_and_the_key_order(after_london: tuple[Path, Path, l
     london, new, _ = after_london
     text = new.read_text(encoding="utf-8")
     kept = {line.strip() for line in text.splitlines()}
-    comments = [line.strip() for line in london.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("#")]
+    comments = [
+        line.strip() for line in london.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("#")
+    ]
     assert [comment for comment in comments if comment not in kept] == []
     lines = text.splitlines()
     assert lines[0] == "# Fact sheet: US–China trade talks, London round (9–10 June 2025)"
     assert lines[lines.index("people:") - 1] == "# Delegations at the table in London."
-    assert lines[lines.index("timeline:") - 1] == "# How we got here; entries after the as-of date are marked scheduled."
-    assert lines[lines.index("talking_points:") - 1] == "# Lines for principals, in the order they are likely to be needed."
+    assert (
+        lines[lines.index("timeline:") - 1] == "# How we got here; entries after the as-of date are marked scheduled."
+    )
+    assert (
+        lines[lines.index("talking_points:") - 1]
+        == "# Lines for principals, in the order they are likely to be needed."
+    )
     assert list(data(new)) == list(data(london))
     assert list(data(new)["round"]) == list(data(london)["round"])
     assert not [line for line in lines if line != line.rstrip()]
@@ -114,7 +121,17 @@ def test_carries_forward_what_still_stands(after_london: tuple[Path, Path, list[
     london, new, _ = after_london
     before, after = data(london), data(new)
     assert [issue["status"] for issue in before["issues"] if issue["status"] in ("agreed", "closed")] == []
-    for key in ("negotiation", "parties", "people", "issues", "commitments", "figures", "talking_points", "risks", "sources"):
+    for key in (
+        "negotiation",
+        "parties",
+        "people",
+        "issues",
+        "commitments",
+        "figures",
+        "talking_points",
+        "risks",
+        "sources",
+    ):
         assert after[key] == before[key], key
     for key in ("marking", "prepared_by", "prepared_for"):
         assert after["briefing"][key] == before["briefing"][key]
@@ -159,7 +176,10 @@ def test_after_a_first_round_the_previous_round_is_added(examples_copy: Path) ->
     # comment that followed the timeline still introduces the talking points.
     assert sheet["timeline"] == []
     lines = new.read_text(encoding="utf-8").splitlines()
-    assert lines[lines.index("talking_points:") - 1] == "# Lines for principals, in the order they are likely to be needed."
+    assert (
+        lines[lines.index("talking_points:") - 1]
+        == "# Lines for principals, in the order they are likely to be needed."
+    )
     fill(new)
     assert load([new])[0].sheet.round.number == 2
 

@@ -1,0 +1,206 @@
+"""Targets 1–3: rendering briefings, against WeasyPrint and pandoc doing the same work.
+
+Each peer gets the same input briefgen renders (briefgen's own HTML or Markdown, built once
+beforehand and not timed) and the same stylesheet, so a ratio measures briefgen's overhead over
+the engine it drives, not a difference in what is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from corpus import spec_of
+from report import MISS, NOT_AVAILABLE, Result, verdict
+from timing import TreeMemory, interleave, median, ratio_of_medians, run_sampling_memory, run_timed
+from workspace import EXAMPLE, PRINT_CSS, PYTHON, REPO, STYLE_CSS, WEASYPRINT, Bench, build_args, jobs_args, tool_env
+
+HERE = Path(__file__).resolve().parent
+MAX_WORKER_MIB = 120.0
+
+
+def output_of(out: Path, sheet: Path, fmt: str) -> Path:
+    """The full brief briefgen wrote for a corpus sheet: `<out>/<negotiation>/<as-of>-<round>.<fmt>`."""
+    spec = spec_of(sheet)
+    found = sorted((out / spec.negotiation_id).glob(f"*-{spec.round_id}.{fmt}"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"expected one {fmt} output for {sheet} in {out}, found {len(found)}")
+    return found[0]
+
+
+def prebuild(bench: Bench, paths: list[Path], formats: str) -> Path:
+    """briefgen's Markdown/HTML for `paths`, built once (untimed) as the peers' input."""
+    out = bench.fresh_dir(f"input-{formats.replace(',', '-')}")
+    run_timed(build_args(paths, out, "--format", formats), cwd=REPO, env=tool_env())
+    return out
+
+
+# Target 1 ---------------------------------------------------------------------------------------
+
+
+def cold_single(bench: Bench) -> Result:
+    """One brief, whole process, from a fresh output folder, against the weasyprint command."""
+    result = Result("1", "one brief cold, md+html+pdf, whole process ÷ weasyprint CLI on its HTML", "≤ 1.05×")
+    source = EXAMPLE.relative_to(REPO)
+    html = next(prebuild(bench, [EXAMPLE], "html").rglob("*.html"))
+    pdf = bench.scratch / "t1-weasyprint.pdf"
+
+    def briefgen() -> float:
+        out = bench.fresh_dir("t1")
+        seconds = run_timed(build_args([source], out, "--format", "md,html,pdf"), cwd=REPO, env=tool_env()).seconds
+        shutil.rmtree(out)
+        return seconds
+
+    def weasyprint() -> float:
+        return run_timed([str(WEASYPRINT), str(html), str(pdf), "-s", str(PRINT_CSS)], cwd=REPO, env=tool_env()).seconds
+
+    interleave([("briefgen", briefgen), ("weasyprint", weasyprint)], 1)  # warm-up: .pyc files, font caches
+    samples = interleave([("briefgen", briefgen), ("weasyprint", weasyprint)], bench.plan.single_reps)
+    ratio = ratio_of_medians(samples["briefgen"], samples["weasyprint"])
+    bench.single_brief_seconds = median(samples["briefgen"])
+    result.measured, result.status = f"{ratio:.2f}×", verdict(ratio, 1.05)
+    result.notes.append(
+        f"medians of {bench.plan.single_reps}: briefgen {median(samples['briefgen']):.2f} s, "
+        f"weasyprint -s print.css {median(samples['weasyprint']):.2f} s ({source})"
+    )
+    return result
+
+
+# Targets 2a, 3a, 3b -----------------------------------------------------------------------------
+
+
+def batch_and_parallel(bench: Bench) -> list[Result]:
+    """The batch sequentially, in parallel, and as a pandoc loop, interleaved in one pass.
+
+    The pandoc loop is split in two halves run before and after briefgen's sequential build, so
+    a change in the machine's load during the long batch reaches both tools."""
+    sequential = Result("2a", f"{bench.plan.batch} briefs sequential (--jobs 1) ÷ pandoc loop, same Markdown + style.css", "≤ 0.5×")
+    parallel = Result("3a", f"{bench.plan.batch} briefs --jobs 2 ÷ --jobs 1", "≤ 0.6×")
+    memory = Result("3b", "peak RSS per worker with --jobs 2", f"≤ {MAX_WORKER_MIB:.0f} MiB")
+    if not bench.capabilities.jobs:
+        sequential.notes.append("briefgen build has no --jobs: the sequential run uses its default")
+        not_available(parallel, "briefgen build has no --jobs option")
+        not_available(memory, "briefgen build has no --jobs option")
+    markdown = [output_of(_inputs(bench), sheet, "md") for sheet in bench.batch]
+    cases, memories, outs = _batch_cases(bench, markdown)
+    samples = interleave(cases, bench.plan.batch_passes)
+    if bench.peers.pandoc:
+        pandoc = [first + second for first, second in zip(samples["pandoc 1st half"], samples["pandoc 2nd half"], strict=True)]
+        _judge_batch(sequential, samples["--jobs 1"], pandoc, bench)
+    else:
+        not_available(sequential, "pandoc could not be installed")
+    if bench.capabilities.jobs:
+        _judge_parallel(parallel, memory, samples["--jobs 1"], samples["--jobs 2"], memories)
+    bench.seed_out = outs[-1] if outs else None
+    return [sequential, parallel, memory]
+
+
+def _inputs(bench: Bench) -> Path:
+    """The batch's Markdown and HTML, built once and shared by targets 2a and 2b."""
+    if bench.batch_inputs is None:
+        bench.batch_inputs = prebuild(bench, bench.batch, "md,html")
+    return bench.batch_inputs
+
+
+def _batch_cases(bench: Bench, markdown: list[Path]) -> tuple[list[tuple[str, Callable[[], float]]], dict[str, list[TreeMemory]], list[Path]]:
+    memories: dict[str, list[TreeMemory]] = {"--jobs 1": [], "--jobs 2": []}
+    outs: list[Path] = []
+    pandoc_dir = bench.fresh_dir("pandoc")  # pandoc writes its temporary HTML in its working folder
+
+    def briefgen(jobs: int) -> Callable[[], float]:
+        def case() -> float:
+            out = bench.fresh_dir(f"jobs{jobs}")
+            args = build_args(bench.batch, out, *jobs_args(bench.capabilities, jobs))
+            run, tree = run_sampling_memory(args, cwd=REPO, env=tool_env())
+            memories[f"--jobs {jobs}"].append(tree)
+            for old in outs:  # keep only the latest full build: target 4 starts from it
+                shutil.rmtree(old, ignore_errors=True)
+            outs[:] = [out]
+            return run.seconds
+        return case
+
+    def pandoc(files: list[Path]) -> Callable[[], float]:
+        def case() -> float:
+            total = 0.0
+            for index, md in enumerate(files):
+                args = [str(bench.peers.pandoc), str(md), "-o", f"{index}.pdf", "--pdf-engine=weasyprint", "--css", str(STYLE_CSS)]
+                total += run_timed(args, cwd=pandoc_dir, env=tool_env()).seconds
+            return total
+        return case
+
+    half = len(markdown) // 2
+    cases: list[tuple[str, Callable[[], float]]] = [("--jobs 1", briefgen(1))]
+    if bench.peers.pandoc:
+        cases = [("pandoc 1st half", pandoc(markdown[:half])), *cases, ("pandoc 2nd half", pandoc(markdown[half:]))]
+    if bench.capabilities.jobs:
+        cases.append(("--jobs 2", briefgen(2)))
+    return cases, memories, outs
+
+
+def _judge_batch(result: Result, briefgen: list[float], pandoc: list[float], bench: Bench) -> None:
+    ratio = ratio_of_medians(briefgen, pandoc)
+    result.measured, result.status = f"{ratio:.2f}×", verdict(ratio, 0.5)
+    n = bench.plan.batch
+    result.notes.append(
+        f"briefgen (one process, md+html+pdf) {median(briefgen):.1f} s = {median(briefgen) / n:.2f} s/brief; "
+        f"pandoc loop (one process per brief, PDF only) {median(pandoc):.1f} s = {median(pandoc) / n:.2f} s/brief"
+    )
+
+
+def _judge_parallel(parallel: Result, memory: Result, one: list[float], two: list[float], memories: dict[str, list[TreeMemory]]) -> None:
+    ratio = ratio_of_medians(two, one)
+    parallel.measured, parallel.status = f"{ratio:.2f}×", verdict(ratio, 0.6)
+    parallel.notes.append(f"--jobs 2 {median(two):.1f} s, --jobs 1 {median(one):.1f} s")
+    workers = {pid: peak for tree in memories["--jobs 2"] for pid, peak in tree.workers().items()}
+    main_two = max(tree.main_mib for tree in memories["--jobs 2"])
+    main_one = max(tree.main_mib for tree in memories["--jobs 1"])
+    if not workers:
+        memory.measured, memory.status = "no workers", MISS
+        memory.notes.append("no worker process was seen while --jobs 2 ran")
+        return
+    peak = max(workers.values())
+    memory.measured, memory.status = f"{peak:.0f} MiB", verdict(peak, MAX_WORKER_MIB)
+    memory.notes.append(
+        f"VmHWM sampled every 0.2 s: {len(workers)} worker process(es), peaks {min(workers.values()):.0f}–{peak:.0f} MiB; "
+        f"parent {main_two:.0f} MiB with --jobs 2, {main_one:.0f} MiB for the whole sequential build"
+    )
+
+
+# Target 2b --------------------------------------------------------------------------------------
+
+
+def in_process(bench: Bench) -> Result:
+    """Per brief, in one Python process: briefgen.build (PDF only) ÷ WeasyPrint's own HTML → PDF."""
+    result = Result("2b", "per brief in-process: briefgen.build(pdf) ÷ weasyprint.HTML().write_pdf()", "≤ 1.03×")
+    inputs = _inputs(bench)
+    spec = {
+        "html": [str(output_of(inputs, sheet, "html")) for sheet in bench.batch],
+        "sheets": [str(sheet) for sheet in bench.batch],
+        "chunks": bench.plan.chunks,
+        "print_css": str(PRINT_CSS),
+        "scratch": str(bench.fresh_dir("inprocess")),
+    }
+    done = subprocess.run([str(PYTHON), str(HERE / "inprocess.py")], input=json.dumps(spec), capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"inprocess.py exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    chunks = json.loads(done.stdout)["chunks"]
+    ratios = [chunk["briefgen"] / chunk["weasyprint"] for chunk in chunks]
+    ratio = median(ratios)
+    n = sum(chunk["n"] for chunk in chunks)
+    briefgen_total, weasy_total = sum(c["briefgen"] for c in chunks), sum(c["weasyprint"] for c in chunks)
+    result.measured, result.status = f"{ratio:.2f}×", verdict(ratio, 1.03)
+    result.notes.append(
+        f"median of {len(chunks)} alternating chunks (ratios {min(ratios):.2f}–{max(ratios):.2f}); "
+        f"totals over {n} briefs: briefgen {briefgen_total / n:.2f} s/brief, WeasyPrint {weasy_total / n:.2f} s/brief"
+    )
+    return result
+
+
+def not_available(result: Result, why: str) -> Result:
+    result.status, result.measured = NOT_AVAILABLE, "not available"
+    result.notes.append(why)
+    return result
+
