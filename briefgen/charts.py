@@ -11,7 +11,7 @@ import base64
 import io
 from functools import lru_cache
 
-from .context import format_date
+from .formatting import format_date
 from .models import Figure
 
 _COLOURS = ("#1f4e79", "#b5471b", "#2e7d32", "#6a1b9a", "#8d6e00", "#00695c")

@@ -38,7 +38,7 @@ def sheet_warnings(loaded: LoadedSheet, max_age_days: int = DEFAULT_MAX_AGE_DAYS
 def freshness_warnings(
     loaded: LoadedSheet, doc: YamlDocument | None = None, max_age_days: int = DEFAULT_MAX_AGE_DAYS
 ) -> list[Problem]:
-    """Figures and sources older than `max_age_days` when the round starts: the reader should know."""
+    """Figures, and sources of current claims, older than `max_age_days` when the round starts."""
     doc = document(loaded) if doc is None else doc
     meeting = loaded.sheet.round.start
     found = []
@@ -49,8 +49,12 @@ def freshness_warnings(
                 f"figure '{figure.id}' is {age} days old at the meeting (as of {figure.as_of}); "
                 "refresh it or say why it still holds"
             )))  # fmt: skip
+    # A source cited only for history (timeline entries, chart points) is old by nature.
+    current = set(_cited(loaded.sheet.model_copy(update={"timeline": [], "figures": [
+        figure.model_copy(update={"series": []}) for figure in loaded.sheet.figures
+    ]})))
     for i, source in enumerate(loaded.sheet.sources):
-        if is_stale(source.date, meeting, max_age_days):
+        if source.id in current and is_stale(source.date, meeting, max_age_days):
             age = (meeting - source.date).days
             found.append(_warning(doc, ("sources", i, "date"), (
                 f"source '{source.id}' is {age} days old at the meeting (dated {source.date}); "

@@ -7,6 +7,7 @@ decides what the user sees (errors on stderr, one line each; progress with --ver
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import traceback
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem
+from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem, UsageError
 
 DEFAULT_BRIEFS = Path("briefs")
 ISSUE_TRACKER = "the briefgen issue tracker"
@@ -31,8 +32,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check fact sheets and report every problem", description="Check fact sheets; report each problem as path:line:col: field: message.")
+    validate = commands.add_parser("validate", help="check fact sheets and report every problem", description="Check fact sheets; report each problem as path:line:col: field: message, then warnings (stale facts, gaps).")
     _add_paths(validate)
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text", help="text for people, json for tools, github for workflow annotations (default: text)")
+    validate.add_argument("--max-age", type=_positive, default=90, metavar="DAYS", help="warn about figures and sources older than DAYS at the meeting (default: 90)")
+    validate.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    diff = commands.add_parser("diff", help="what changed between two rounds, or since a git revision", description="Compare two fact sheets (OLD NEW), or each fact sheet with itself at a git revision (--since REV [PATH...]): issues, positions, figures, commitments, delegations.")
+    diff.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="OLD NEW; with --since, fact sheets or folders (default: briefs/)")
+    diff.add_argument("--since", metavar="REV", help="compare with the same files at this git revision, e.g. origin/main")
+    diff.add_argument("--format", choices=("text", "markdown"), default="text", help="text for a terminal, markdown for a pull-request comment (default: text)")
+
+    new = commands.add_parser("new", help="start the next round's fact sheet from the previous one", description="Copy what carries forward (parties, people, open issues, commitments, figures, sources) with its comments; leave round-specific fields for you to fill.")
+    new.add_argument("previous", type=Path, metavar="PREVIOUS", help="the previous round's fact sheet")
+    new.add_argument("target", type=Path, metavar="NEW", help="the new fact sheet to create (must not exist)")
+
+    schema = commands.add_parser("schema", help="write the fact sheet's JSON Schema, for editors and other tools", description="Print (or write) the JSON Schema generated from briefgen's own models.")
+    schema.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
     build = commands.add_parser("build", help="render briefings as Markdown, HTML and PDF", description="Render dated briefings from fact sheets into the output folder.")
     _add_paths(build)
@@ -43,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--archival", action="store_true", help="PDF/A-3b with the fact sheet attached, instead of PDF/UA-1")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as characters no installed font covers) as errors")
     build.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates that override the defaults by name (default: ./templates if it exists)")
+    build.add_argument("--max-age", type=_positive, default=90, metavar="DAYS", help="mark figures older than DAYS at the meeting as stale (default: 90)")
     build.add_argument("-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)")
     build.add_argument("-v", "--verbose", action="store_true", help="list every file written, with per-brief timings")
     return parser
@@ -90,18 +107,104 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _validate(paths: list[Path]) -> int:
+def _validate(paths: list[Path], output: str, max_age_days: int, *, strict: bool) -> int:
     """Check sheet by sheet, keeping only the problems: 10,000 sheets need little more memory than ten."""
+    from .checks import sheet_warnings
     from .loader import iter_load
 
     valid = 0
-    problems: list[Problem] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
     for loaded, found in iter_load(paths):
-        valid += loaded is not None
-        problems.extend(found)
-    if problems:
-        raise InvalidFactSheets(problems)
-    print(f"{valid} fact sheet(s) valid")
+        errors.extend(found)
+        if loaded is not None:
+            valid += 1
+            warnings.extend(sheet_warnings(loaded, max_age_days))
+    if errors:
+        warnings = []  # fix what is wrong first; what could be better can wait
+    failed = bool(errors) or (strict and bool(warnings))
+    if output == "json":
+        report = {
+            "valid": valid,
+            "problems": [{**_as_dict(problem), "severity": "error"} for problem in sorted(errors)]
+            + [{**_as_dict(problem), "severity": "warning"} for problem in sorted(warnings)],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    elif output == "github":
+        for severity, problems in (("error", errors), ("warning", warnings)):
+            for problem in sorted(problems):
+                print(_github_annotation(severity, problem))
+    elif errors:
+        raise InvalidFactSheets(errors)
+    else:
+        for problem in sorted(warnings):
+            print(f"{problem.path}:{problem.line}:{problem.col}: warning: {problem.field}: {problem.message}", file=sys.stderr)
+        if warnings:
+            files = len({problem.path for problem in warnings})
+            print(f"{len(warnings)} warning(s) in {files} file(s){' (--strict: failing)' if strict else ''}", file=sys.stderr)
+        if not failed:
+            print(f"{valid} fact sheet(s) valid")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _as_dict(problem: Problem) -> dict[str, object]:
+    return {"path": str(problem.path), "line": problem.line, "col": problem.col, "field": problem.field, "message": problem.message}
+
+
+def _github_annotation(severity: str, problem: Problem) -> str:
+    """A workflow command: GitHub shows it on the pull request's diff, at the line."""
+
+    def escape(text: str, *, property_: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if property_ else text
+
+    title = f"{problem.field}: {problem.message}" if problem.field else problem.message
+    return f"::{severity} file={escape(str(problem.path), property_=True)},line={problem.line},col={problem.col}::{escape(title)}"
+
+
+def _diff(paths: list[Path], since: str | None, output: str) -> int:
+    from .compare import as_markdown, as_text, compare, compare_revision
+    from .loader import load
+
+    render = as_markdown if output == "markdown" else as_text
+    if since is None:
+        if len(paths) != 2:
+            raise UsageError("diff needs two fact sheets, OLD and NEW (or --since REV)")
+        old, new = load(paths)
+        print(render(compare(old.sheet, new.sheet), old.sheet.round.title, new.sheet.round.title), end="")
+        return EXIT_OK
+    results = compare_revision(since, paths or [DEFAULT_BRIEFS])
+    if output == "markdown":
+        print(f"# Fact changes since {since}\n")
+    for path, comparison in results:
+        if output == "markdown":
+            print(as_markdown(comparison, f"{path} at {since}", str(path), level=2))
+        elif not comparison.is_empty:
+            print(as_text(comparison, f"{path} at {since}", str(path)))
+    if all(comparison.is_empty for _, comparison in results):
+        print(f"No fact changed since {since}." if output == "text" else f"No fact changed since {since}.\n", end="\n" if output == "text" else "")
+    return EXIT_OK
+
+
+def _new(previous: Path, target: Path) -> int:
+    from .scaffold import scaffold_next_round
+
+    todo = scaffold_next_round(previous, target)
+    print(f"wrote {target}, carried forward from {previous}")
+    if todo:
+        print("left for you to fill in: " + ", ".join(todo))
+        print(f"then check it with: briefgen validate {target}")
+    return EXIT_OK
+
+
+def _schema(out: Path | None) -> int:
+    from .schema import schema_text, write_schema
+
+    if out is None:
+        print(schema_text(), end="")
+    else:
+        write_schema(out)
+        print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -116,9 +219,15 @@ def _configure_logging(*, verbose: bool) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        return _schema(args.out)
+    if args.command == "new":
+        return _new(args.previous, args.target)
+    if args.command == "diff":
+        return _diff(args.paths, args.since, args.format)
     paths = args.paths or [DEFAULT_BRIEFS]
     if args.command == "validate":
-        return _validate(paths)
+        return _validate(paths, args.format, args.max_age, strict=args.strict)
     from .pipeline import FORMATS, BuildOptions, build, default_jobs
     from .progress import BarProgress, reporter
 
@@ -146,6 +255,7 @@ def _run(args: argparse.Namespace) -> int:
         archival=args.archival,
         strict=args.strict,
         jobs=args.jobs or default_jobs(),
+        max_age_days=args.max_age,
     )
     progress = reporter(verbose=args.verbose)
     try:

@@ -16,14 +16,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
-
-from .context import format_figure
+from .formatting import escape_markdown, format_figure
 from .discover import find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
-from .loader import _describe, _problem, load  # the loader's own located messages, for a sheet at a revision
+from .loader import load, validate_document
 from .models import Commitment, FactSheet, Figure, Issue, Person
-from .render import escape_markdown
 from .yamlsource import YamlProblems, read_yaml
 
 Direction = Literal["up", "down", "unchanged"]
@@ -288,7 +285,7 @@ _Detail = tuple[str, str | None, str | None, str]
 
 
 @dataclass(frozen=True)
-class _Row:
+class ChangeRow:
     marker: str  # + added, - dropped, ~ changed
     id: str
     text: str
@@ -296,9 +293,9 @@ class _Row:
 
 
 @dataclass(frozen=True)
-class _Section:
+class ChangeSection:
     heading: str
-    rows: list[_Row]
+    rows: list[ChangeRow]
     words: tuple[str, str, str] = ("Added", "Dropped", "Changed")  # for +, - and ~ in Markdown
 
 
@@ -306,7 +303,7 @@ def _details(changes: tuple[ValueChange, ...], name: Callable[[str], str] = str)
     return tuple((name(change.field), change.old, change.new, "") for change in changes)
 
 
-def _sections(c: Comparison) -> list[_Section]:
+def change_sections(c: Comparison) -> list[ChangeSection]:
     def position(field: str) -> str:
         return field.replace("position.", "position of ", 1)
 
@@ -314,31 +311,31 @@ def _sections(c: Comparison) -> list[_Section]:
         return f"claim of {party}"
 
     issues = [
-        *(_Row("+", i.id, i.title) for i in c.issues_added),
-        *(_Row("-", i.id, i.title) for i in c.issues_dropped),
-        *(_Row("~", i.id, i.title, _details(i.changes, position)) for i in c.issues_changed),
+        *(ChangeRow("+", i.id, i.title) for i in c.issues_added),
+        *(ChangeRow("-", i.id, i.title) for i in c.issues_dropped),
+        *(ChangeRow("~", i.id, i.title, _details(i.changes, position)) for i in c.issues_changed),
     ]
     figures = [
-        *(_Row("+", f.id, f"{f.label}: {f.text}") for f in c.figures_added),
-        *(_Row("-", f.id, f"{f.label}: {f.text}") for f in c.figures_dropped),
+        *(ChangeRow("+", f.id, f"{f.label}: {f.text}") for f in c.figures_added),
+        *(ChangeRow("-", f.id, f"{f.label}: {f.text}") for f in c.figures_dropped),
         *(
-            _Row("~", m.id, m.label, (("value", m.old_text, m.new_text, _move_note(m)), *_details(m.changes)))
+            ChangeRow("~", m.id, m.label, (("value", m.old_text, m.new_text, _move_note(m)), *_details(m.changes)))
             for m in c.figures_moved
         ),
     ]
     commitments = [
-        *(_Row("+", item.id, item.title) for item in c.commitments_added),
-        *(_Row("-", item.id, item.title) for item in c.commitments_dropped),
-        *(_Row("~", item.id, item.title, _details(item.compliance, claim)) for item in c.commitments_changed),
+        *(ChangeRow("+", item.id, item.title) for item in c.commitments_added),
+        *(ChangeRow("-", item.id, item.title) for item in c.commitments_dropped),
+        *(ChangeRow("~", item.id, item.title, _details(item.compliance, claim)) for item in c.commitments_changed),
     ]
-    sections = [_Section("Issues", issues), _Section("Figures", figures), _Section("Commitments", commitments)]
+    sections = [ChangeSection("Issues", issues), ChangeSection("Figures", figures), ChangeSection("Commitments", commitments)]
     for delegation in c.delegations:
         people = [
-            *(_Row("+", p.id, p.name) for p in delegation.joined),
-            *(_Row("-", p.id, p.name) for p in delegation.left),
-            *(_Row("~", p.id, p.name, _details(p.changes)) for p in delegation.changed),
+            *(ChangeRow("+", p.id, p.name) for p in delegation.joined),
+            *(ChangeRow("-", p.id, p.name) for p in delegation.left),
+            *(ChangeRow("~", p.id, p.name, _details(p.changes)) for p in delegation.changed),
         ]
-        sections.append(_Section(f"Delegation of {delegation.party_name}", people, ("Joined", "Left", "Changed")))
+        sections.append(ChangeSection(f"Delegation of {delegation.party_name}", people, ("Joined", "Left", "Changed")))
     return [section for section in sections if section.rows]
 
 
@@ -355,7 +352,7 @@ def as_text(c: Comparison, old_label: str, new_label: str) -> str:
     if c.is_empty:
         return f"No changes from {old_label} to {new_label}.\n"
     lines = [f"Changes from {old_label} to {new_label}"]
-    for section in _sections(c):
+    for section in change_sections(c):
         lines += ["", section.heading]
         width = max(len(row.id) for row in section.rows)
         for row in section.rows:
@@ -391,7 +388,7 @@ def as_markdown(c: Comparison, old_label: str, new_label: str, *, level: int = 1
     if c.is_empty:
         return f"{title}\n\nNo changes.\n"
     blocks = [title]
-    for section in _sections(c):
+    for section in change_sections(c):
         blocks.append(f"{'#' * (level + 1)} {_escape(section.heading)}")
         items = []
         for row in section.rows:
@@ -462,10 +459,4 @@ def _sheet_at(commit: str, rev: str, relative: str, top: Path) -> FactSheet | No
         doc = read_yaml(shown, raw)
     except YamlProblems as error:
         raise InvalidFactSheets(error.problems) from None
-    try:
-        sheet = FactSheet.model_validate(doc.data)
-    except ValidationError as error:
-        raise InvalidFactSheets([_describe(doc, detail) for detail in error.errors(include_url=False)]) from None
-    if problems := [_problem(doc, loc, message) for loc, message in sheet.reference_problems()]:
-        raise InvalidFactSheets(problems)
-    return sheet
+    return validate_document(doc)

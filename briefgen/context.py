@@ -7,8 +7,10 @@ format, so Markdown, HTML and PDF cannot drift apart. Building it is pure: no cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
+from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
+from .compare import ChangeSection, Comparison, change_sections, compare
+from .formatting import format_date
 from .models import FactSheet, Figure, Issue, Party, Person, Source
 
 
@@ -39,6 +41,12 @@ class BriefingContext:
     source_numbers: dict[str, int]
     version: str
     generator: str
+    changes: Comparison | None
+    """What changed since the previous round; None when there is no previous round."""
+    stale_figures: frozenset[str]
+    """Ids of figures older than the freshness threshold on the day the round starts."""
+    max_age_days: int
+    change_sections: list[ChangeSection]
 
     @property
     def marking(self) -> str:
@@ -49,7 +57,14 @@ class BriefingContext:
         return self.sheet.briefing.status == "draft"
 
 
-def build_context(sheet: FactSheet, *, previous: FactSheet | None, version: str, generator: str) -> BriefingContext:
+def build_context(
+    sheet: FactSheet,
+    *,
+    previous: FactSheet | None,
+    version: str,
+    generator: str,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+) -> BriefingContext:
     """Index the sheet for the templates: parties and people by id, delegations, source numbers."""
     ours = next(party for party in sheet.parties if party.ours)
     counterparts = [party for party in sheet.parties if not party.ours]
@@ -58,6 +73,7 @@ def build_context(sheet: FactSheet, *, previous: FactSheet | None, version: str,
         Delegation(party, [person for person in sheet.people if person.party == party.id])
         for party in [*counterparts, ours]
     ]
+    changes = compare(previous, sheet) if previous is not None else None
     numbered = [NumberedSource(number, source) for number, source in enumerate(sheet.sources, start=1)]
     return BriefingContext(
         sheet=sheet,
@@ -73,41 +89,13 @@ def build_context(sheet: FactSheet, *, previous: FactSheet | None, version: str,
         source_numbers={item.source.id: item.number for item in numbered},
         version=version,
         generator=generator,
+        changes=changes,
+        change_sections=change_sections(changes) if changes else [],
+        stale_figures=frozenset(
+            figure.id for figure in sheet.figures if is_stale(figure.as_of, sheet.round.start, max_age_days)
+        ),
+        max_age_days=max_age_days,
     )
-
-
-def format_figure(figure: Figure) -> str:
-    """145 and '%' -> '145%'; 4.8 signed -> '+4.8%'; 1200.5 and 'USD bn' -> '1,200.5 USD bn'."""
-    number = f"{abs(figure.value):,.6f}".rstrip("0").rstrip(".")
-    shown_zero = number == "0"
-    sign = "-" if figure.value < 0 and not shown_zero else ("+" if figure.signed and figure.value > 0 and not shown_zero else "")
-    unit = figure.unit
-    if not unit:
-        return f"{sign}{number}"
-    joiner = "" if unit.startswith("%") else " "
-    return f"{sign}{number}{joiner}{unit}"
-
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
-def format_date(day: date) -> str:
-    """A date as a reader says it, the same whatever the machine's locale: '9 June 2025'."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_date_range(start: date, end: date) -> str:
-    """'9–10 June 2025', '30 May – 2 June 2025' or '9 June 2025' when start and end are one day."""
-    if start == end:
-        return format_date(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{format_date(end)}"
-    if start.year == end.year:
-        return f"{start.day} {_MONTHS[start.month - 1]} – {format_date(end)}"
-    return f"{format_date(start)} – {format_date(end)}"
 
 
 def series_table(figure: Figure) -> tuple[list[str], list[list[str]]]:

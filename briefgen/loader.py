@@ -58,6 +58,17 @@ def iter_load(paths: Iterable[Path]) -> Iterator[tuple[LoadedSheet | None, list[
         yield loaded, loader.take_problems()
 
 
+def validate_document(doc: YamlDocument) -> FactSheet:
+    """A parsed document as a FactSheet, or InvalidFactSheets with every problem at its place."""
+    try:
+        sheet = FactSheet.model_validate(doc.data)
+    except ValidationError as error:
+        raise InvalidFactSheets([_describe(doc, detail) for detail in error.errors(include_url=False)]) from None
+    if problems := [_problem(doc, loc, message) for loc, message in sheet.reference_problems()]:
+        raise InvalidFactSheets(problems)
+    return sheet
+
+
 class _Loader:
     """Parses each file once while it is in a small cache, and reports each file's problems once."""
 
@@ -106,13 +117,11 @@ class _Loader:
             self.problems.append(Problem(path, 1, 1, "", f"cannot read the file: {error.strerror}"))
             return None
         try:
-            sheet = FactSheet.model_validate(doc.data)
-        except ValidationError as error:
-            self.problems.extend(_describe(doc, detail) for detail in error.errors(include_url=False))
+            sheet = validate_document(doc)
+        except InvalidFactSheets as error:
+            self.problems.extend(error.problems)
             return None
-        found = [_problem(doc, loc, message) for loc, message in sheet.reference_problems()]
-        self.problems.extend(found)
-        return None if found else (doc, LoadedSheet(path, sheet, raw))
+        return doc, LoadedSheet(path, sheet, raw)
 
     def _previous_round(self, doc: YamlDocument, sheet: FactSheet) -> LoadedSheet | None:
         name = sheet.briefing.previous_round

@@ -45,10 +45,12 @@ class BuildOptions:
     """Warnings (uncovered characters) fail the build."""
     jobs: int = 1
     """Worker processes; 1 renders in this process."""
+    max_age_days: int = 90
+    """Figures older than this on the day the round starts are marked stale."""
 
     def output_key(self) -> dict[str, object]:
         """The options that change how every output looks (not which outputs, how fast, or where)."""
-        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates")}
+        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates", "max_age_days")}
 
     def outputs_for(self, negotiation: str, as_of: str, round_id: str) -> dict[Path, tuple[str, str]]:
         """Every output path one sheet gets, with the (brief type, format) that makes it."""

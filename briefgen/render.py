@@ -33,7 +33,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from .context import BriefingContext, format_date, format_date_range, figure_sources, format_figure, series_table
+from .context import BriefingContext, figure_sources, series_table
+from .formatting import escape_markdown, format_date, format_date_range, format_figure
 from .discover import DEFAULT_TEMPLATES
 from .errors import RenderError, UsageError
 from .models import Figure
@@ -97,21 +98,6 @@ def yaml_string(value: Any) -> MarkdownText:
 def markdown_url(url: str) -> MarkdownText:
     """A validated URL for a Markdown autolink: anything that could end the link is percent-encoded."""
     return MarkdownText(quote(url, safe=":/?#[]@!$&'()*+,;=%~"))
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-_ENTITY = re.compile(r"&(?=#?\w+;)")
-_LINE_START_MARKER = re.compile(r"^([#+\-=>])")
-_ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
-
-
-def escape_markdown(value: Any) -> str:
-    """Plain text for Markdown output, on one line, with nothing Markdown would act on."""
-    text = " ".join(str(value).split())
-    text = _ENTITY.sub("&amp;", text)
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    text = _LINE_START_MARKER.sub(r"\\\1", text)
-    return _ORDERED_MARKER.sub(r"\1\\\2", text)
 
 
 def _finalize_markdown(value: Any) -> Any:

@@ -54,6 +54,7 @@ def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -
         previous=loaded.previous.sheet if loaded.previous else None,
         version=task.stamp,
         generator=f"briefgen {__version__}",
+        max_age_days=options.max_age_days,
     )
     renderer = Renderer(options.workspace_templates)
     rendered = {

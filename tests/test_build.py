@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from briefgen import BuildOptions, build, load
-from briefgen.context import format_figure
+from briefgen.formatting import format_figure
 from briefgen.errors import InvalidFactSheets
 
 from .conftest import EXAMPLES, GENEVA, LONDON

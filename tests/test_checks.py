@@ -87,12 +87,18 @@ def test_geneva_cites_one_source_older_than_ninety_days() -> None:
     ))]  # fmt: skip
 
 
-def test_london_cites_the_same_source_older_still() -> None:
+def test_a_source_cited_only_for_history_is_not_stale() -> None:
+    """London cites the February fact sheet only for a chart point: old by nature, so no warning."""
     (london,) = load([LONDON])
-    (warning,) = freshness_warnings(london)
-    # 1 February to 9 June 2025 (London opens): 28 + 31 + 30 + 31 + 8 days.
-    assert warning.message.startswith("source 'wh-fentanyl-tariffs' is 128 days old at the meeting")
-    assert warning.line == line_after(LONDON, "  - id: wh-fentanyl-tariffs", "    date:")
+    assert freshness_warnings(london) == []
+
+
+def test_a_source_cited_for_a_current_claim_is_stale(write_sheet: WriteSheet) -> None:
+    """The same old source behind a party's position is worth a warning."""
+    sheet = loaded(write_sheet, MINIMAL_SHEET.replace("date: 2025-05-01", "date: 2025-01-01"))
+    (warning,) = freshness_warnings(sheet)
+    # 1 January to 10 May 2025 (the round opens): 30 + 28 + 31 + 30 + 10 days.
+    assert warning.message.startswith("source 'src' is 129 days old at the meeting")
 
 
 @pytest.mark.parametrize("path", [GENEVA, LONDON], ids=["geneva", "london"])

@@ -180,9 +180,13 @@ def second_round(previous: str) -> str:
 
 def test_previous_round_chain_is_valid(write_sheet: WriteSheet, capsys: pytest.CaptureFixture[str]) -> None:
     """A round pointing at the valid earlier round of the same talks validates."""
-    write_sheet(name="first.yaml")
+    first = write_sheet(name="first.yaml")
     second = write_sheet(second_round("first.yaml"), name="second.yaml")
-    assert validate(capsys, second.parent) == (0, ["2 fact sheet(s) valid"], [])
+    assert validate(capsys, second.parent) == (0, ["2 fact sheet(s) valid"], [
+        f"{first}:29:5: warning: people[0]: {NO_BIO}",
+        f"{second}:30:5: warning: people[0]: {NO_BIO}",
+        "2 warning(s) in 2 file(s)",
+    ])
 
 
 def test_previous_round_missing(write_sheet: WriteSheet, capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,9 +273,24 @@ def test_hostile_file_gives_one_located_line(
 # --- exit codes and nothing written -------------------------------------------------------------
 
 
+NO_BIO = "counterpart 'he-lifeng' (He Lifeng) has no bio; principals read these first"
+
+
 def test_valid_sheet_exits_zero(write_sheet: WriteSheet, capsys: pytest.CaptureFixture[str]) -> None:
-    """A valid sheet: exit 0, a count on stdout, nothing on stderr."""
-    assert validate(capsys, write_sheet()) == (0, ["1 fact sheet(s) valid"], [])
+    """A valid sheet: exit 0 and a count on stdout; its warnings (a gap, not an error) on stderr."""
+    sheet = write_sheet()
+    assert validate(capsys, sheet) == (0, ["1 fact sheet(s) valid"], [f"{sheet}:29:5: warning: people[0]: {NO_BIO}", "1 warning(s) in 1 file(s)"])
+
+
+def test_warnings_fail_only_under_strict(write_sheet: WriteSheet, capsys: pytest.CaptureFixture[str]) -> None:
+    """--strict turns the same warning into a failure (exit 1)."""
+    sheet = write_sheet()
+    code, _, err = validate(capsys, sheet, "--strict")
+    assert code == 1 and err[-1] == "1 warning(s) in 1 file(s) (--strict: failing)"
+
+
+def only_warnings(lines: list[str]) -> bool:
+    return all(": warning: " in line for line in lines[:-1]) and (not lines or "warning(s) in" in lines[-1])
 
 
 def example_count(folder: Path) -> int:
@@ -283,13 +302,15 @@ def example_count(folder: Path) -> int:
 
 def test_bundled_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
     """The example fact sheets shipped in briefs/ are valid."""
-    assert validate(capsys, EXAMPLES) == (0, [f"{example_count(EXAMPLES)} fact sheet(s) valid"], [])
+    code, out, err = validate(capsys, EXAMPLES)
+    assert (code, out) == (0, [f"{example_count(EXAMPLES)} fact sheet(s) valid"]) and only_warnings(err)
 
 
 def test_validate_defaults_to_briefs_folder(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`briefgen validate` with no path checks ./briefs/."""
     monkeypatch.chdir(REPO)
-    assert validate(capsys) == (0, [f"{example_count(REPO / 'briefs')} fact sheet(s) valid"], [])
+    code, out, err = validate(capsys)
+    assert (code, out) == (0, [f"{example_count(REPO / 'briefs')} fact sheet(s) valid"]) and only_warnings(err)
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -364,4 +385,5 @@ def test_python_m_briefgen_validates_examples() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "briefgen", "validate", str(EXAMPLES)], capture_output=True, text=True, cwd=REPO, timeout=60
     )
-    assert (result.returncode, result.stdout, result.stderr) == (0, f"{example_count(EXAMPLES)} fact sheet(s) valid\n", "")
+    assert (result.returncode, result.stdout) == (0, f"{example_count(EXAMPLES)} fact sheet(s) valid\n")
+    assert only_warnings(result.stderr.splitlines())

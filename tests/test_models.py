@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import load
-from briefgen.context import format_figure
+from briefgen.formatting import format_figure
 from briefgen.errors import InvalidFactSheets
 from briefgen.models import FactSheet, Figure
 
