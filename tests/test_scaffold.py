@@ -94,7 +94,10 @@ def test_keeps_every_comment_and_the_key_order(after_london: tuple[Path, Path, l
     ]
     assert [comment for comment in comments if comment not in kept] == []
     lines = text.splitlines()
-    assert lines[0] == "# Fact sheet: US–China trade talks, London round (9–10 June 2025)"
+    assert lines[:2] == [  # the editor's schema modeline stays first, so completion keeps working
+        "# yaml-language-server: $schema=../../schema/fact-sheet.schema.json",
+        "# Fact sheet: US–China trade talks, London round (9–10 June 2025)",
+    ]
     assert lines[lines.index("people:") - 1] == "# Delegations at the table in London."
     assert (
         lines[lines.index("timeline:") - 1] == "# How we got here; entries after the as-of date are marked scheduled."
