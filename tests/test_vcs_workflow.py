@@ -104,13 +104,13 @@ def test_validate_json_and_github_formats(write_sheet: Callable[..., Path], caps
     code, out, _ = run(capsys, "validate", "--format", "json", str(bad))
     report = json.loads(out)
     assert code == 1 and report["valid"] == 0
-    assert report["problems"][0] == {
+    assert report["problems"][1] == {
         "path": str(bad), "line": 3, "col": 3, "field": "negotiation.titel", "severity": "error",
         "message": "unknown field 'titel'; did you mean 'title'? allowed here: id, title",
     }
     code, out, _ = run(capsys, "validate", "--format", "github", str(bad))
     assert code == 1
-    assert out.splitlines()[0] == (
+    assert out.splitlines()[1] == (
         f"::error file={bad},line=3,col=3::negotiation.titel: unknown field 'titel'; did you mean 'title'? allowed here: id, title"
     )
 
