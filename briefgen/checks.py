@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from pydantic import BaseModel
-
 from .errors import Problem
 from .loader import LoadedSheet, field_path
-from .models import Loc
+from .models import Loc, cited_source_ids
 from .yamlsource import YamlDocument, read_yaml
 
 DEFAULT_MAX_AGE_DAYS = 90
@@ -50,7 +48,7 @@ def freshness_warnings(
                 "refresh it or say why it still holds"
             )))  # fmt: skip
     # A source cited only for history (timeline entries, chart points) is old by nature.
-    current = set(_cited(loaded.sheet.model_copy(update={"timeline": [], "figures": [
+    current = set(cited_source_ids(loaded.sheet.model_copy(update={"timeline": [], "figures": [
         figure.model_copy(update={"series": []}) for figure in loaded.sheet.figures
     ]})))
     for i, source in enumerate(loaded.sheet.sources):
@@ -83,7 +81,7 @@ def completeness_warnings(loaded: LoadedSheet, doc: YamlDocument | None = None) 
         if person.party not in ours and person.bio is None:
             message = f"counterpart '{person.id}' ({person.name}) has no bio; principals read these first"
             found.append(_warning(doc, ("people", i), message))
-    cited = set(_cited(sheet))
+    cited = set(cited_source_ids(sheet))
     for i, source in enumerate(sheet.sources):
         if source.id not in cited:
             found.append(_warning(doc, ("sources", i), f"source '{source.id}' is never cited; cite it or remove it"))
@@ -93,22 +91,3 @@ def completeness_warnings(loaded: LoadedSheet, doc: YamlDocument | None = None) 
 def _warning(doc: YamlDocument, loc: Loc, message: str, *, prefer_key: bool = False) -> Problem:
     line, col = doc.locate(loc, prefer_key=prefer_key)
     return Problem(doc.path, line, col, field_path(loc), message)
-
-
-def _cited(value: object) -> Iterator[str]:
-    """Every source id cited below `value`, found by field name, so fields added later count too."""
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            item = getattr(value, name)
-            if name == "source" and isinstance(item, str):
-                yield item
-            elif name == "sources" and isinstance(item, list) and all(isinstance(ref, str) for ref in item):
-                yield from item
-            else:
-                yield from _cited(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _cited(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _cited(item)

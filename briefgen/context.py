@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare
 from .formatting import format_date
+from .release import banner
 from .models import FactSheet, Figure, Issue, Party, Person, Source
 
 
@@ -50,7 +51,8 @@ class BriefingContext:
 
     @property
     def marking(self) -> str:
-        return self.sheet.briefing.marking
+        """The banner: the highest marking of anything in the briefing, not just its own."""
+        return banner(self.sheet)
 
     @property
     def is_draft(self) -> bool:

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from .markings import SCHEMES, scheme_for
+
 Loc = tuple[Union[str, int], ...]
 KEY = "[key]"
 """Ends a Loc that points at a mapping key rather than its value (pydantic's own convention)."""
@@ -87,20 +89,30 @@ Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2
 """A BCP 47 language tag such as 'en', 'en-GB' or 'zh-Hans'."""
 SourceRefs = Annotated[list[Slug], Field(max_length=50)]
 
-Marking = Literal[
-    "UNCLASSIFIED",
-    "OFFICIAL",
-    "OFFICIAL-SENSITIVE",
-    "CONFIDENTIAL",
-    "SECRET",
-    "TOP SECRET",
-]
+Marking = Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "UNCLASSIFIED", "CUI", "CONFIDENTIAL", "SECRET", "TOP SECRET"]
+"""The markings of the UK and US schemes (briefgen.markings orders them); a sheet uses one scheme."""
 
 
 class Model(BaseModel):
     """Every fact-sheet object: unknown keys are errors, no silent coercion, immutable once loaded."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MarkedLine(Model):
+    """One line (an objective, an ask, a red line, a line to take) that carries its own marking."""
+
+    text: Text
+    marking: Marking | None = None
+
+
+def _as_marked_lines(items: list[str | MarkedLine]) -> list[MarkedLine]:
+    """Plain lines and marked lines read alike downstream: every item has .text and .marking."""
+    return [MarkedLine(text=item) if isinstance(item, str) else item for item in items]
+
+
+Lines = Annotated[list[Union[Text, MarkedLine]], AfterValidator(_as_marked_lines)]
+"""A list of lines, each either plain text or {text, marking} when it is more sensitive than the rest."""
 
 
 class Negotiation(Model):
@@ -148,6 +160,7 @@ class Person(Model):
     role: Text
     bio: Markdown | None = None
     sources: SourceRefs = []
+    marking: Marking | None = None
 
 
 class Claim(Model):
@@ -155,6 +168,7 @@ class Claim(Model):
 
     text: Markdown
     sources: SourceRefs = []
+    marking: Marking | None = None
 
 
 class Issue(Model):
@@ -165,18 +179,20 @@ class Issue(Model):
     summary: Markdown
     lead: Slug | None = None
     positions: dict[Slug, Claim]
-    objectives: list[Text] = []
-    asks: list[Text] = []
-    their_asks: list[Text] = []
-    red_lines: list[Text] = []
-    lines_to_take: list[Text] = []
+    objectives: Lines = []
+    asks: Lines = []
+    their_asks: Lines = []
+    red_lines: Lines = []
+    lines_to_take: Lines = []
     sources: SourceRefs = []
+    marking: Marking | None = None
 
 
 class Compliance(Model):
     status: Literal["kept", "partly-kept", "broken", "disputed", "unclear"]
     statement: Markdown
     sources: SourceRefs = Field(min_length=1)
+    marking: Marking | None = None
 
 
 class Commitment(Model):
@@ -188,6 +204,7 @@ class Commitment(Model):
     text: Markdown
     issue: Slug | None = None
     compliance: dict[Slug, Compliance]
+    marking: Marking | None = None
 
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
@@ -220,6 +237,7 @@ class Figure(Model):
     """When given, the figure is also drawn as a chart (with the same numbers in a table)."""
     chart: Literal["line", "step"] = "line"
     """'step' for values that hold until they change, such as tariff rates."""
+    marking: Marking | None = None
 
 
 class TimelineEntry(Model):
@@ -227,12 +245,14 @@ class TimelineEntry(Model):
     event: Markdown
     scheduled: bool = False
     sources: SourceRefs = Field(min_length=1)
+    marking: Marking | None = None
 
 
 class TalkingPoint(Model):
     text: Markdown
     issue: Slug | None = None
     sources: SourceRefs = []
+    marking: Marking | None = None
 
 
 class Risk(Model):
@@ -240,6 +260,7 @@ class Risk(Model):
     likelihood: Literal["low", "medium", "high"]
     watch: Text | None = None
     sources: SourceRefs = []
+    marking: Marking | None = None
 
 
 class Source(Model):
@@ -271,6 +292,11 @@ class FactSheet(Model):
         yield from _duplicate_ids(self)
         yield from _dangling_references(self)
         yield from _incoherent_dates(self)
+        yield from _mixed_marking_schemes(self)
+
+    def markings(self) -> Iterator[tuple[Loc, str]]:
+        """Every marking in the sheet with its place: the briefing's own, then each portion's."""
+        yield from _markings_below(self, ())
 
 
 def _duplicate_ids(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
@@ -358,3 +384,53 @@ def _incoherent_dates(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
                 f"source dated {source.date} is after the as-of date {as_of}; "
                 "a briefing can only cite what was published by then"
             )
+
+
+def _markings_below(value: object, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(value, BaseModel):
+        marking = getattr(value, "marking", None)
+        if marking is not None:
+            yield (*loc, "marking"), marking
+        for name in type(value).model_fields:
+            if name != "marking":
+                yield from _markings_below(getattr(value, name), (*loc, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _markings_below(item, (*loc, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _markings_below(item, (*loc, key))
+
+
+def _mixed_marking_schemes(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
+    """All markings must come from one scheme: otherwise 'highest' has no meaning."""
+    found = list(sheet.markings())
+    if scheme_for(marking for _, marking in found) is not None:
+        return
+    base = sheet.briefing.marking
+    scheme = scheme_for([base]) or "uk"
+    for loc, marking in found:
+        if marking not in SCHEMES[scheme]:
+            yield loc, (
+                f"marking '{marking}' is not in the {scheme.upper()} scheme of the briefing's own marking '{base}'; "
+                f"use one of {', '.join(SCHEMES[scheme])}"
+            )
+
+
+def cited_source_ids(value: object) -> Iterator[str]:
+    """Every source id cited below `value`, found by field name ('source', 'sources'), so fields added later count too."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name == "source" and isinstance(item, str):
+                yield item
+            elif name == "sources" and isinstance(item, list) and all(isinstance(ref, str) for ref in item):
+                yield from item
+            else:
+                yield from cited_source_ids(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from cited_source_ids(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from cited_source_ids(item)

@@ -139,6 +139,17 @@ def _chart_description(figure: Figure) -> str:
     return chart_description(figure)
 
 
+def _portion_html(portion: object) -> Markup:
+    """'(SECRET) ' before a portion that carries its own marking, as marked documents do."""
+    marking = getattr(portion, "marking", None)
+    return Markup('<span class="portion-mark">({})</span> ').format(marking) if marking else Markup("")
+
+
+def _portion_markdown(portion: object) -> MarkdownText:
+    marking = getattr(portion, "marking", None)
+    return MarkdownText(f"**({escape_markdown(marking)})** " if marking else "")
+
+
 @dataclass(frozen=True)
 class Renderer:
     """Renders named templates for one workspace; build it once and reuse it for every briefing."""
@@ -212,6 +223,7 @@ def _environment(fmt: TextFormat, workspace: Path | None) -> ImmutableSandboxedE
         "md": markdown_to_html if is_html else markdown_passthrough,
         "cite": _cite_html if is_html else _cite_markdown,
         "figure": format_figure,
+        "portion": _portion_html if is_html else _portion_markdown,
         "chart": _chart_data_url,
         "chart_alt": _chart_description,
         "series_table": series_table,

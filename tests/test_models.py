@@ -177,7 +177,7 @@ def test_yaml_1_1_booleans_stay_text(write_sheet: WriteSheet) -> None:
             "        txt: Cut them.\n",
             [
                 ("issues[0].positions.us.text", "required field 'text' is missing"),
-                ("issues[0].positions.us.txt", "unknown field 'txt'; did you mean 'text'? allowed here: text, sources"),
+                ("issues[0].positions.us.txt", "unknown field 'txt'; did you mean 'text'? allowed here: text, sources, marking"),
             ],
         ),
     ],
@@ -224,7 +224,7 @@ def test_unknown_key_named_like_a_type_is_reported_as_itself(write_sheet: WriteS
             "  marking: OFFICIAL",
             "  marking: SECRETT",
             "briefing.marking",
-            "expected one of 'UNCLASSIFIED', 'OFFICIAL', 'OFFICIAL-SENSITIVE', 'CONFIDENTIAL', 'SECRET' or "
+            "expected one of 'OFFICIAL', 'OFFICIAL-SENSITIVE', 'UNCLASSIFIED', 'CUI', 'CONFIDENTIAL', 'SECRET' or "
             "'TOP SECRET'; got the text 'SECRETT'; did you mean 'SECRET'?",
         ),
         (
