@@ -59,10 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--archival", action="store_true", help="PDF/A-3b with the fact sheet attached, instead of PDF/UA-1")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as characters no installed font covers) as errors")
     build.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates that override the defaults by name (default: ./templates if it exists)")
+    build.add_argument("--release-max", metavar="MARKING", type=_marking, help="publish only what may be released at MARKING: portions above it are left out, briefings marked above it are refused")
+    build.add_argument("--include-drafts", action="store_true", help="list drafts in the site too (they are always built as files)")
+    build.add_argument("--no-site", dest="site", action="store_false", help="do not write the static site (OUT/site)")
     build.add_argument("--max-age", type=_positive, default=90, metavar="DAYS", help="mark figures older than DAYS at the meeting as stale (default: 90)")
     build.add_argument("-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)")
     build.add_argument("-v", "--verbose", action="store_true", help="list every file written, with per-brief timings")
     return parser
+
+
+def _marking(text: str) -> str:
+    from .markings import ALL_MARKINGS
+
+    marking = text.strip().upper().replace("_", " ")
+    if marking not in ALL_MARKINGS:
+        raise argparse.ArgumentTypeError(f"unknown marking {text!r}; choose from {', '.join(ALL_MARKINGS)}")
+    return marking
 
 
 def _positive(text: str) -> int:
@@ -256,6 +268,9 @@ def _run(args: argparse.Namespace) -> int:
         strict=args.strict,
         jobs=args.jobs or default_jobs(),
         max_age_days=args.max_age,
+        release_max=args.release_max,
+        site=args.site,
+        include_drafts=args.include_drafts,
     )
     progress = reporter(verbose=args.verbose)
     try:

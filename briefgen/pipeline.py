@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .discover import DEFAULT_TEMPLATES, find_fact_sheets
-from .errors import InvalidFactSheets, Problem
+from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
 from .worker import SheetOutcome, SheetTask, render_loaded, run_in_pool
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "pdf")
+SITE_FOLDER = "site"
 BRIEF_TYPES = ("full", "onepager", "talking-points")
 
 
@@ -47,18 +48,44 @@ class BuildOptions:
     """Worker processes; 1 renders in this process."""
     max_age_days: int = 90
     """Figures older than this on the day the round starts are marked stale."""
+    release_max: str | None = None
+    """Leave out every portion marked above this, and refuse briefings marked above it."""
+    site: bool = True
+    """Also write the static site (out_dir/site) of every briefing built into out_dir."""
+    include_drafts: bool = False
+    """Publish drafts in the site too (they are always built as files)."""
 
     def output_key(self) -> dict[str, object]:
         """The options that change how every output looks (not which outputs, how fast, or where)."""
-        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates", "max_age_days")}
+        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates", "max_age_days", "release_max", "site", "include_drafts")}
 
-    def outputs_for(self, negotiation: str, as_of: str, round_id: str) -> dict[Path, tuple[str, str]]:
+    def outputs_for(self, summary: dict[str, Any]) -> dict[Path, tuple[str, str]]:
         """Every output path one sheet gets, with the (brief type, format) that makes it."""
         return {
-            output_path(self.out_dir, negotiation, as_of, round_id, brief_type, fmt): (brief_type, fmt)
+            output_path(self.out_dir, summary["negotiation"], summary["as_of"], summary["round"], brief_type, fmt): (brief_type, fmt)
             for brief_type in self.templates
             for fmt in self.formats
         }
+
+    def site_files_for(self, summary: dict[str, Any]) -> dict[Path, str]:
+        """A sheet's files in the published site: its page, and the downloads offered there.
+
+        Drafts stay out unless asked for; the fact sheet itself is not offered in a release
+        build, since it holds what the release leaves out.
+        """
+        if not self.site or (summary["status"] == "draft" and not self.include_drafts):
+            return {}
+        root = self.out_dir / SITE_FOLDER
+
+        def path(fmt: str) -> Path:
+            return output_path(root, summary["negotiation"], summary["as_of"], summary["round"], "full", fmt)
+
+        files = {path("html"): "page"}
+        if "full" in self.templates:
+            files.update({path(fmt): fmt for fmt in ("pdf", "md") if fmt in self.formats})
+        if self.release_max is None:
+            files[path("yaml")] = "yaml"
+        return files
 
 
 @dataclass
@@ -84,6 +111,8 @@ def build(
     Briefings whose inputs have not changed since the last build into the same folder are
     left alone. `progress` hears how many sheets will be rendered, then about each one done.
     """
+    if options.archival and options.release_max:
+        raise UsageError("--archival attaches the whole fact sheet to each PDF, so it cannot be combined with --release-max")
     sheet_paths = find_fact_sheets(paths)
     raws = {path: path.read_bytes() for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options)))
@@ -94,7 +123,11 @@ def build(
     for path in sheet_paths:
         if path not in stale:
             summary = manifest.sheets[str(path.resolve())].summary
-            result.unchanged.extend(options.outputs_for(summary["negotiation"], summary["as_of"], summary["round"]))
+            result.unchanged.extend([*options.outputs_for(summary), *options.site_files_for(summary)])
+    if options.site and (stale or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
+        from .site import write_site_index
+
+        result.written.extend(write_site_index(options, manifest))
     return result
 
 
@@ -104,7 +137,7 @@ def template_folders(options: BuildOptions) -> list[Path]:
 
 def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], options: BuildOptions) -> set[Path]:
     def wanted(summary: dict[str, Any]) -> list[Path]:
-        return list(options.outputs_for(summary["negotiation"], summary["as_of"], summary["round"]))
+        return [*options.outputs_for(summary), *options.site_files_for(summary)]
 
     rebuild, restamp = manifest.stale(raws, wanted)
     if restamp:  # HEAD moved: a stamp may have changed, and only git can say
@@ -131,6 +164,8 @@ def _rebuild(
     from .loader import load  # validation: only for sheets that changed
 
     sheets = {loaded.path: loaded for loaded in load(stale)}
+    if options.release_max:
+        _check_releasable(list(sheets.values()), options.release_max)
     tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
     prepare_output(options.out_dir)
 
@@ -139,7 +174,7 @@ def _rebuild(
             log.warning("warning: %s", warning)
         loaded = sheets[outcome.path]
         task = tasks[outcome.path]
-        manifest.record(loaded.path, _record(loaded, task.stamp), [*outcome.written, *outcome.unchanged])
+        manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
         result.written.extend(outcome.written)
         result.unchanged.extend(outcome.unchanged)
         result.rebuilt.append(outcome.path)
@@ -160,6 +195,20 @@ def _rebuild(
         manifest.write()  # what was finished stays recorded, even if a later sheet failed
 
 
+def _check_releasable(sheets: list[LoadedSheet], limit: str) -> None:
+    """Refuse, before anything is written, every briefing that may not be released at `limit`."""
+    from .release import NotReleasable, release
+
+    refused = []
+    for loaded in sheets:
+        try:
+            release(loaded.sheet, limit, str(loaded.path))
+        except NotReleasable as error:
+            refused.append(str(error))
+    if refused:
+        raise NotReleasable("\n".join(refused))
+
+
 def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOptions, stamps: dict[Path, str]) -> dict[Path, SheetTask]:
     """Every output of every sheet to rebuild; two sheets that would write one file are an error."""
     claimed: dict[Path, Path] = {}
@@ -171,20 +220,21 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
     clashes: list[Problem] = []
     for path, loaded in sheets.items():
         sheet = loaded.sheet
-        outputs = options.outputs_for(sheet.negotiation.id, sheet.briefing.as_of.isoformat(), sheet.round.id)
-        for target in outputs:
+        summary = _summary(loaded, options.release_max)
+        outputs = options.outputs_for(summary)
+        site_files = options.site_files_for(summary)
+        for target in [*outputs, *site_files]:
             other = claimed.get(target)
             if other is not None and other != path.resolve():
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
             claimed[target] = path.resolve()
-        tasks[path] = SheetTask(path, stamps[path], outputs)
+        tasks[path] = SheetTask(path, stamps[path], outputs, site_files)
     if clashes:
         raise InvalidFactSheets(clashes)
     return tasks
 
 
-def _record(loaded: LoadedSheet, stamp: str) -> SheetRecord:
-    sheet = loaded.sheet
+def _record(loaded: LoadedSheet, stamp: str, release_max: str | None) -> SheetRecord:
     previous = loaded.previous
     return SheetRecord(
         sha=sha_of(loaded.raw),
@@ -192,21 +242,30 @@ def _record(loaded: LoadedSheet, stamp: str) -> SheetRecord:
         previous_sha=sha_of(previous.raw) if previous else None,
         head=repository_head(loaded.path),
         stamp=stamp,
-        summary={
-            "negotiation": sheet.negotiation.id,
-            "negotiation_title": sheet.negotiation.title,
-            "round": sheet.round.id,
-            "round_title": sheet.round.title,
-            "number": sheet.round.number,
-            "start": sheet.round.start.isoformat(),
-            "end": sheet.round.end.isoformat(),
-            "city": sheet.round.city,
-            "country": sheet.round.country,
-            "as_of": sheet.briefing.as_of.isoformat(),
-            "marking": sheet.briefing.marking,
-            "status": sheet.briefing.status,
-        },
+        summary=_summary(loaded, release_max),
     )
+
+
+def _summary(loaded: LoadedSheet, release_max: str | None) -> dict[str, Any]:
+    """What the site and the next build need to know of a sheet without loading it again."""
+    from .release import banner, release
+
+    sheet = loaded.sheet
+    shown = release(sheet, release_max, str(loaded.path)) if release_max else sheet
+    return {
+        "negotiation": sheet.negotiation.id,
+        "negotiation_title": sheet.negotiation.title,
+        "round": sheet.round.id,
+        "round_title": sheet.round.title,
+        "number": sheet.round.number,
+        "start": sheet.round.start.isoformat(),
+        "end": sheet.round.end.isoformat(),
+        "city": sheet.round.city,
+        "country": sheet.round.country,
+        "as_of": sheet.briefing.as_of.isoformat(),
+        "marking": banner(shown),
+        "status": sheet.briefing.status,
+    }
 
 
 def default_jobs() -> int:

@@ -15,6 +15,7 @@ import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable, Literal
 from urllib.parse import quote
 
@@ -156,13 +157,16 @@ class Renderer:
 
     workspace_templates: Path | None = None
 
-    def render(self, template: str, fmt: TextFormat, brief: BriefingContext) -> str:
-        """Render `template` (e.g. 'full') as `fmt`; HTML gets the stylesheets inlined in its head."""
+    def render(self, template: str, fmt: TextFormat, brief: BriefingContext | None, extra: Mapping[str, Any] | None = None) -> str:
+        """Render `template` (e.g. 'full') as `fmt`; HTML gets the stylesheets inlined in its head.
+
+        `brief` is None for pages about many briefings (the site's index); `extra` adds variables.
+        """
         environment = _environment(fmt, self.workspace_templates)
         name = f"{template}.{fmt}"
         styles = self._styles() if fmt == "html" else {}
         try:
-            return environment.get_template(name).render(b=brief, styles=styles, cited=set())
+            return environment.get_template(name).render(b=brief, styles=styles, cited=set(), **(extra or {}))
         except TemplateNotFound as error:
             raise UsageError(f"no template named '{error.name}' (looked in {self._searched()})") from None
         except TemplateError as error:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .loader import LoadedSheet
+    from .models import FactSheet
     from .pipeline import BuildOptions
 
 SHEETS_PER_WORKER = 16
@@ -28,6 +29,8 @@ class SheetTask:
     stamp: str
     outputs: dict[Path, tuple[str, str]]
     """Each output path → (brief type, format)."""
+    site_files: dict[Path, str] = field(default_factory=dict)
+    """The sheet's files in the published site → 'page', or the format copied there ('pdf', 'md', 'yaml')."""
 
 
 @dataclass
@@ -49,9 +52,10 @@ def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -
 
     started = time.perf_counter()
     outcome = SheetOutcome(loaded.path)
+    sheet, previous = releasable_rounds(loaded, options.release_max)
     brief = build_context(
-        loaded.sheet,
-        previous=loaded.previous.sheet if loaded.previous else None,
+        sheet,
+        previous=previous,
         version=task.stamp,
         generator=f"briefgen {__version__}",
         max_age_days=options.max_age_days,
@@ -61,10 +65,41 @@ def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -
         path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append)
         for path, (brief_type, fmt) in task.outputs.items()
     }
+    full = {fmt: rendered[path] for path, (brief_type, fmt) in task.outputs.items() if brief_type == "full"}
+    downloads = [(DOWNLOAD_LABELS[kind], path.name) for path, kind in task.site_files.items() if kind != "page"]
+    for path, kind in task.site_files.items():
+        if kind == "page":
+            page = renderer.render("site/briefing", "html", brief, extra={"downloads": downloads, "home": "../index.html"})
+            rendered[path] = page.encode()
+        else:
+            rendered[path] = loaded.raw if kind == "yaml" else full[kind]
     for path, content in rendered.items():
         (outcome.written if write_atomic(path, content) else outcome.unchanged).append(path)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+DOWNLOAD_LABELS = {"pdf": "PDF", "md": "Markdown", "yaml": "Fact sheet (YAML)"}
+
+
+def releasable_rounds(loaded: LoadedSheet, limit: str | None) -> tuple[FactSheet, FactSheet | None]:
+    """The sheet and its previous round as they may be shown at `limit` (as they are, without one).
+
+    A previous round that cannot be released at all is left out, so the "what changed" section
+    cannot give away what it held.
+    """
+    from .release import NotReleasable, release
+
+    previous = loaded.previous.sheet if loaded.previous else None
+    if limit is None:
+        return loaded.sheet, previous
+    sheet = release(loaded.sheet, limit, str(loaded.path))
+    if previous is not None:
+        try:
+            previous = release(previous, limit, str(loaded.previous.path if loaded.previous else ""))
+        except NotReleasable:
+            previous = None
+    return sheet, previous
 
 
 def run_in_pool(tasks: list[SheetTask], options: BuildOptions, jobs: int, on_done: Callable[[SheetOutcome], None]) -> None:

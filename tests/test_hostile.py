@@ -126,15 +126,15 @@ def test_a_logo_inside_the_templates_folder_is_used(write_sheet: Callable[..., P
             "base.html": '{% extends "default:base.html" %}{% block masthead %}<img src="logo.svg" alt="Ministry logo">{% endblock %}',
         },
     )
-    result = build([write_sheet()], BuildOptions(out_dir=tmp_path / "out", formats=("pdf",), workspace_templates=templates))
-    assert len(result.written) == 1
+    result = build([write_sheet()], BuildOptions(out_dir=tmp_path / "out", formats=("pdf",), workspace_templates=templates, site=False))
+    assert [path.suffix for path in result.written] == [".pdf"]
 
 
 def test_killed_mid_pdf_leaves_the_previous_pdf_whole(examples_copy: Path, tmp_path: Path) -> None:
     """A build killed while rendering a PDF leaves the earlier PDF byte for byte; the next run sweeps temporaries."""
     out = tmp_path / "out"
     london = examples_copy / "2025-06-london.yaml"
-    build([london], BuildOptions(out_dir=out, formats=("pdf",)))
+    build([london], BuildOptions(out_dir=out, formats=("pdf",), site=False))
     (pdf,) = out.rglob("*.pdf")
     before = pdf.read_bytes()
     london.write_text(london.read_text(encoding="utf-8").replace("Lancaster House", "Lancaster House, Westminster"), encoding="utf-8")
@@ -150,7 +150,7 @@ def test_killed_mid_pdf_leaves_the_previous_pdf_whole(examples_copy: Path, tmp_p
         "    return result\n"
         "pdf._write = slow\n"
         "from briefgen.cli import main\n"
-        f"sys.exit(main(['build', {str(london)!r}, '--out', {str(out)!r}, '--format', 'pdf']))\n"
+        f"sys.exit(main(['build', {str(london)!r}, '--out', {str(out)!r}, '--format', 'pdf', '--no-site']))\n"
     )
     process = subprocess.Popen([sys.executable, "-c", script])
     try:
@@ -162,7 +162,7 @@ def test_killed_mid_pdf_leaves_the_previous_pdf_whole(examples_copy: Path, tmp_p
     finally:
         process.wait()
     assert pdf.read_bytes() == before
-    build([london], BuildOptions(out_dir=out, formats=("pdf",)))
+    build([london], BuildOptions(out_dir=out, formats=("pdf",), site=False))
     assert pdf.read_bytes() != before
     assert not list(out.rglob(".briefgen-tmp-*"))
 
