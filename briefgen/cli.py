@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("previous", type=Path, metavar="PREVIOUS", help="the previous round's fact sheet")
     new.add_argument("target", type=Path, metavar="NEW", help="the new fact sheet to create (must not exist)")
 
+    serve = commands.add_parser("serve", help="preview the site locally, rebuilding as you edit", description="Build, serve OUT/site on 127.0.0.1, and rebuild what changed whenever a fact sheet, template or stylesheet changes; the browser reloads by itself, and a validation error shows in the page and in the terminal.")
+    _add_paths(serve)
+    serve.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: build)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
+    serve.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates (default: ./templates if it exists)")
+    serve.add_argument("--include-drafts", action="store_true", help="list drafts in the site too")
+
     schema = commands.add_parser("schema", help="write the fact sheet's JSON Schema, for editors and other tools", description="Print (or write) the JSON Schema generated from briefgen's own models.")
     schema.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
@@ -220,6 +227,15 @@ def _schema(out: Path | None) -> int:
     return EXIT_OK
 
 
+def _workspace_templates(given: Path | None) -> Path | None:
+    """--templates DIR, else ./templates when the workspace has one."""
+    if given is None:
+        return Path("templates") if Path("templates").is_dir() else None
+    if not given.is_dir():
+        raise UsageError(f"--templates {given}: no such folder")
+    return given
+
+
 def _configure_logging(*, verbose: bool) -> None:
     """briefgen's own log on stderr; WeasyPrint's progress chatter stays off (its errors fail the build)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -238,6 +254,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "diff":
         return _diff(args.paths, args.since, args.format)
     paths = args.paths or [DEFAULT_BRIEFS]
+    if args.command == "serve":
+        from .pipeline import BuildOptions, default_jobs
+        from .serve import serve
+
+        templates = _workspace_templates(args.templates)
+        options = BuildOptions(out_dir=args.out, workspace_templates=templates, include_drafts=args.include_drafts, jobs=default_jobs())
+        return serve(paths, options, port=args.port)
     if args.command == "validate":
         return _validate(paths, args.format, args.max_age, strict=args.strict)
     from .pipeline import FORMATS, BuildOptions, build, default_jobs
@@ -248,12 +271,7 @@ def _run(args: argparse.Namespace) -> int:
     if unknown or not formats:
         print(f"briefgen: unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}", file=sys.stderr)
         return EXIT_USAGE
-    templates = args.templates
-    if templates is None and Path("templates").is_dir():
-        templates = Path("templates")
-    if templates is not None and not templates.is_dir():
-        print(f"briefgen: --templates {templates}: no such folder", file=sys.stderr)
-        return EXIT_USAGE
+    templates = _workspace_templates(args.templates)
     brief_types = tuple(dict.fromkeys(part.strip() for part in args.template.split(",") if part.strip()))
     if not brief_types:
         print("briefgen: --template needs at least one brief type, e.g. full", file=sys.stderr)
