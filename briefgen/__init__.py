@@ -19,7 +19,7 @@ _PUBLIC = {
     "FactSheet": "models",
     "BriefgenError": "errors",
 }
-__all__ = ["__version__", *_PUBLIC]
+__all__ = ["BriefgenError", "BuildOptions", "BuildResult", "FactSheet", "LoadedSheet", "__version__", "build", "load"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 from functools import lru_cache
+from typing import Any
 
 from .formatting import format_date
 from .models import Figure
@@ -26,13 +27,12 @@ def chart_svg(figure: Figure) -> bytes:
 def _draw(figure_json: str) -> bytes:
     """Drawn once per distinct figure per process (models are unhashable; their JSON is not)."""
     import matplotlib
-
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure as Canvas
 
     figure = Figure.model_validate_json(figure_json)
-    style = {
+    style: Any = {
         "svg.hashsalt": f"briefgen-{figure.id}",  # fixed ids: same data, same bytes
         "svg.fonttype": "none",  # text stays text: searchable, and drawn in the page's fonts
         "font.family": ["Noto Sans", "DejaVu Sans", "sans-serif"],
@@ -45,13 +45,13 @@ def _draw(figure_json: str) -> bytes:
         FigureCanvasSVG(canvas)
         axes = canvas.add_subplot()
         for colour, series in zip(_COLOURS, figure.series):
-            dates = [point.date for point in series.points]
+            dates: Any = [point.date for point in series.points]  # matplotlib converts dates itself
             values = [point.value for point in series.points]
             axes.plot(dates, values, color=colour, linewidth=2, marker="o", markersize=3,
                       drawstyle="steps-post" if figure.chart == "step" else "default", label=series.label)
-        locator = AutoDateLocator(maxticks=7)
+        locator = AutoDateLocator(maxticks=7)  # type: ignore[no-untyped-call]
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
         axes.set_ylabel(figure.unit)
         axes.set_ylim(bottom=min(0.0, *(p.value for s in figure.series for p in s.points)))
         axes.grid(axis="y", color="#d0d4da", linewidth=0.6)

@@ -6,7 +6,6 @@ so `validate` can print it as `path:line:col: field: message`, and `--strict` ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from .errors import Problem

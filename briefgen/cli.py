@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("briefgen: interrupted; files already written are complete, the rest were not started", file=sys.stderr)
         return 130
-    except Exception as error:  # a traceback is always a bug: say so in one line
+    except Exception as error:  # noqa: BLE001 (a traceback is always a bug: say so in one line)
         if args.debug:
             traceback.print_exc()
         print(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
-from .formatting import escape_markdown, format_figure
 from .discover import find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
+from .formatting import escape_markdown, format_figure
 from .loader import load, validate_document
 from .models import Commitment, FactSheet, Figure, Issue, Person
 from .yamlsource import YamlProblems, read_yaml

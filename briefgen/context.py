@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare
 from .formatting import format_date
-from .release import banner
 from .models import FactSheet, Figure, Issue, Party, Person, Source
+from .release import banner
 
 
 @dataclass(frozen=True)

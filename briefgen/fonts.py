@@ -63,12 +63,12 @@ def _coverage() -> tuple[list[int], list[int]]:
     if fc_list is None:
         log.warning("fc-list (fontconfig) not found: cannot check that installed fonts cover every character")
         return [], []
-    result = subprocess.run([fc_list, "--format", "%{charset}\\n"], capture_output=True, text=True, timeout=60)
-    ranges = []
+    result = subprocess.run([fc_list, "--format", "%{charset}\\n"], capture_output=True, text=True, timeout=60, check=False)
+    ranges: list[tuple[int, int]] = []
     for token in result.stdout.split():
-        first, _, last = token.partition("-")
+        low, _, high = token.partition("-")
         try:
-            ranges.append((int(first, 16), int(last or first, 16)))
+            ranges.append((int(low, 16), int(high or low, 16)))
         except ValueError:
             continue
     merged: list[list[int]] = []

@@ -8,10 +8,10 @@ from html import unescape
 from typing import TYPE_CHECKING
 
 from .context import BriefingContext
+from .discover import DEFAULT_TEMPLATES
 from .errors import EnvironmentProblem
 from .fonts import describe_missing, uncovered_characters
 from .pdf import PdfOptions, render_pdf
-from .discover import DEFAULT_TEMPLATES
 from .render import Renderer
 
 if TYPE_CHECKING:

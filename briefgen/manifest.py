@@ -80,9 +80,7 @@ class Manifest:
         shas = {path.resolve(): sha_of(raw) for path, raw in raws.items()}
         for path in raws:
             record = self.sheets.get(str(path.resolve()))
-            if record is None or record.sha != shas[path.resolve()] or not self._outputs_intact(record, wanted(record.summary)):
-                rebuild.add(path)
-            elif record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
+            if record is None or record.sha != shas[path.resolve()] or not self._outputs_intact(record, wanted(record.summary)) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
                 rebuild.add(path)
             elif repository_head(path) != record.head:
                 restamp.add(path)

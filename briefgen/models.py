@@ -11,14 +11,14 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from .markings import SCHEMES, scheme_for
 
-Loc = tuple[Union[str, int], ...]
+Loc = tuple[str | int, ...]
 KEY = "[key]"
 """Ends a Loc that points at a mapping key rather than its value (pydantic's own convention)."""
 
@@ -111,7 +111,7 @@ def _as_marked_lines(items: list[str | MarkedLine]) -> list[MarkedLine]:
     return [MarkedLine(text=item) if isinstance(item, str) else item for item in items]
 
 
-Lines = Annotated[list[Union[Text, MarkedLine]], AfterValidator(_as_marked_lines)]
+Lines = Annotated[list[Text | MarkedLine], AfterValidator(_as_marked_lines)]
 """A list of lines, each either plain text or {text, marking} when it is more sensitive than the rest."""
 
 
@@ -343,9 +343,9 @@ def _dangling_references(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
         for j, party in enumerate(commitment.by):
             yield from check("party", party, ("commitments", i, "by", j))
         yield from check("issue", commitment.issue, ("commitments", i, "issue"))
-        for party, claim in commitment.compliance.items():
+        for party, compliance in commitment.compliance.items():
             yield from check("party", party, ("commitments", i, "compliance", party, KEY))
-            yield from check_sources(claim.sources, ("commitments", i, "compliance", party))
+            yield from check_sources(compliance.sources, ("commitments", i, "compliance", party))
     for i, figure in enumerate(sheet.figures):
         yield from check("source", figure.source, ("figures", i, "source"))
         for j, series in enumerate(figure.series):

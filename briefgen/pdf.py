@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,25 +121,26 @@ def _variant(options: PdfOptions) -> dict[str, Any]:
         name=options.attachment_name,
         description="The fact sheet this briefing was built from",
         relationship="Source",
-        created=datetime.combine(options.as_of, time(), tzinfo=timezone.utc),
-        modified=datetime.combine(options.as_of, time(), tzinfo=timezone.utc),
+        created=datetime.combine(options.as_of, time(), tzinfo=UTC),
+        modified=datetime.combine(options.as_of, time(), tzinfo=UTC),
     )
     return {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "attachments": [source]}
 
 
 def _overflow_message(pages: list[Any], options: PdfOptions) -> str:
     """Name the sections that spilled past the page limit, so the author knows what to cut."""
+    limit = options.max_pages or 0
     spilled = list(
         dict.fromkeys(
             anchor
-            for page in pages[options.max_pages :]
+            for page in pages[limit:]
             for anchor in page.anchors
             if anchor != "main" and not anchor.endswith("-h") and not anchor.startswith("source-")
         )
     )
-    where = f"; on page {options.max_pages + 1} onwards: {', '.join(spilled)}" if spilled else ""
+    where = f"; on page {limit + 1} onwards: {', '.join(spilled)}" if spilled else ""
     return (
-        f"{options.label}: the {options.template} briefing must fit on {options.max_pages} page(s) but runs to "
+        f"{options.label}: the {options.template} briefing must fit on {limit} page(s) but runs to "
         f"{len(pages)}{where}. Shorten those parts of the fact sheet (or the template) and build again"
     )
 

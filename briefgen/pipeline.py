@@ -219,7 +219,6 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
     tasks: dict[Path, SheetTask] = {}
     clashes: list[Problem] = []
     for path, loaded in sheets.items():
-        sheet = loaded.sheet
         summary = _summary(loaded, options.release_max)
         outputs = options.outputs_for(summary)
         site_files = options.site_files_for(summary)

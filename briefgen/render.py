@@ -10,13 +10,12 @@ included, runs in Jinja's immutable sandbox.
 from __future__ import annotations
 
 import json
-import re
 import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 import markdown
@@ -35,9 +34,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .context import BriefingContext, figure_sources, series_table
-from .formatting import escape_markdown, format_date, format_date_range, format_figure
 from .discover import DEFAULT_TEMPLATES
 from .errors import RenderError, UsageError
+from .formatting import escape_markdown, format_date, format_date_range, format_figure
 from .models import Figure
 
 TextFormat = Literal["md", "html"]

@@ -126,7 +126,7 @@ def _atom_feed(listings: list[Listing]) -> bytes:
             f"Marking {listing.marking}; {listing.status}; as of {listing.as_of}."
         )
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def _timestamp(day: str) -> str:

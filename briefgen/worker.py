@@ -44,10 +44,10 @@ class SheetOutcome:
 
 def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> SheetOutcome:
     """Render and write every output of one valid fact sheet."""
+    from . import __version__
     from .context import build_context
     from .formats import render_output
     from .render import Renderer
-    from . import __version__
     from .write import write_atomic
 
     started = time.perf_counter()

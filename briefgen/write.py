@@ -42,8 +42,8 @@ def prepare_output(out_dir: Path) -> None:
     """Make sure `out_dir` can be written, and remove temporaries a killed run left behind."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=TEMP_PREFIX, delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=TEMP_PREFIX):
+            pass
     except OSError as error:
         raise EnvironmentProblem(f"{out_dir}: cannot write the output folder ({error.strerror})") from None
     for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):

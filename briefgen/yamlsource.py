@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -25,7 +25,6 @@ from ruamel.yaml.events import (
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
-    SequenceStartEvent,
 )
 
 from .errors import Problem
@@ -33,7 +32,7 @@ from .errors import Problem
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24
 
-Key = Union[str, int]
+Key = str | int
 Path_ = tuple[Key, ...]
 
 # YAML 1.2 core schema (spec 1.2.2, section 10.3.2): the only implicit types a plain scalar can take.

@@ -1,0 +1,344 @@
+"""Live preview: build, serve OUT/site on 127.0.0.1, rebuild on every save, reload the browser.
+
+Three parts, each testable alone: `Preview.rebuild()` runs the ordinary incremental build and
+keeps the outcome as a `State` (a counter and the current error) instead of raising;
+`Preview.make_server()` serves the site folder and nothing else, injecting a small polling
+script into every HTML page it sends (never into the files on disk); `Preview.watch()` waits
+for changes with watchfiles and rebuilds. `serve()` wires them for the command line and is the
+only part that writes to the terminal.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+import watchfiles
+
+from .discover import DEFAULT_TEMPLATES
+from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError
+from .pipeline import SITE_FOLDER, BuildOptions, build
+from .write import TEMP_PREFIX
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+STATE_PATH = "/__briefgen__/state"
+POLL_MS = 1000
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".md": "text/markdown; charset=utf-8",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+NAMED_CONTENT_TYPES = {"feed.xml": "application/atom+xml"}
+"""Files whose name, not just suffix, says what they are: feed readers want the Atom type."""
+
+EDITOR_TEMPORARIES = re.compile(r"^4913$|^#.*#$|\.(tmp|bak|kate-swp|crswap)$|^" + re.escape(TEMP_PREFIX))
+"""Files editors (vim's 4913 probe, emacs autosaves, Kate, Chrome) and briefgen itself write in
+passing; watchfiles' default filter already skips .swp, ~ backups and .#locks."""
+
+
+@dataclass(frozen=True)
+class State:
+    """What the browser needs to know: which build it shows, and what is wrong now, if anything."""
+
+    build: int
+    """Counts the builds that changed what the browser shows (files written or the error changed)."""
+    problems: tuple[str, ...] = ()
+    """The current error, one line each (`path:line:col: field: message` for a fact sheet)."""
+    written: int = 0
+    """Files the last build wrote."""
+    seconds: float = 0.0
+    """How long the last build took."""
+
+    @property
+    def error(self) -> str | None:
+        return "\n".join(self.problems) if self.problems else None
+
+    def as_json(self) -> bytes:
+        return json.dumps({"build": self.build, "error": self.error}, ensure_ascii=False).encode()
+
+
+class Preview:
+    """One workspace being previewed: its build options, the site folder, and the latest State."""
+
+    def __init__(self, paths: Sequence[Path], options: BuildOptions) -> None:
+        self.paths = list(paths)
+        self.options = options
+        self.site = (options.out_dir / SITE_FOLDER).resolve()
+        self._state = State(build=0)
+        self._state_lock = threading.Lock()
+        self._build_lock = threading.Lock()  # the watcher and a caller must not build at once
+        self._default_filter = watchfiles.DefaultFilter()
+
+    @property
+    def state(self) -> State:
+        with self._state_lock:
+            return self._state
+
+    def rebuild(self) -> State:
+        """Build what changed; a failure becomes the State's problems, so the server lives on."""
+        with self._build_lock:
+            started = time.perf_counter()
+            problems: tuple[str, ...] = ()
+            written = 0
+            try:
+                written = len(build(self.paths, self.options).written)
+            except InvalidFactSheets as error:
+                problems = tuple(str(problem) for problem in error.problems)
+            except BriefgenError as error:
+                problems = tuple(str(error).splitlines() or [type(error).__name__])
+            except Exception as error:  # a bug in a template or in briefgen: report it, keep serving
+                log.debug("internal error during rebuild", exc_info=True)
+                problems = (f"internal error ({type(error).__name__}: {error}); this is a bug in briefgen",)
+            with self._state_lock:
+                changed = written > 0 or problems != self._state.problems
+                self._state = State(self._state.build + int(changed), problems, written, time.perf_counter() - started)
+                return self._state
+
+    def make_server(self, port: int) -> ThreadingHTTPServer:
+        """A server bound to 127.0.0.1:`port` (0: any free port), not yet serving."""
+        server = ThreadingHTTPServer((HOST, port), partial(PreviewHandler, preview=self))
+        server.daemon_threads = True
+        return server
+
+    def watched_folders(self) -> list[Path]:
+        """The fact sheets' folders and both template folders, each once."""
+        folders = [path if path.is_dir() else path.parent for path in self.paths]
+        folders += [folder for folder in (self.options.workspace_templates, DEFAULT_TEMPLATES) if folder]
+        return list(dict.fromkeys(folder.resolve() for folder in folders if folder.exists()))
+
+    def is_watched(self, change: watchfiles.Change, path: str) -> bool:
+        """A watchfiles filter: not the output (a build must not trigger the next), nor editor temporaries."""
+        candidate = Path(path)
+        if candidate.is_relative_to(self.options.out_dir.resolve()) or EDITOR_TEMPORARIES.search(candidate.name):
+            return False
+        return self._default_filter(change, path)
+
+    def watch(self, on_rebuild: Callable[[State], None] | None = None, stop: threading.Event | None = None) -> None:
+        """Rebuild after each batch of changes until `stop` is set (or Ctrl-C, which is raised)."""
+        for _changes in watchfiles.watch(*self.watched_folders(), watch_filter=self.is_watched, stop_event=stop):
+            state = self.rebuild()
+            if on_rebuild is not None:
+                on_rebuild(state)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """GET and HEAD for files inside the site folder only; HTML gets the live-reload script."""
+
+    server_version = "briefgen-preview"
+
+    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
+        self.preview = preview
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        self._respond(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(with_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests go to the log, not to stderr: the terminal is for build results."""
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _respond(self, *, with_body: bool) -> None:
+        if not self._host_allowed():
+            self._send(HTTPStatus.FORBIDDEN, b"only http://127.0.0.1 or http://localhost may ask\n", "text/plain", with_body)
+            return
+        url_path = urlsplit(self.path).path
+        if url_path == STATE_PATH:
+            self._send(HTTPStatus.OK, self.preview.state.as_json(), "application/json", with_body)
+            return
+        target = site_file(self.preview.site, url_path)
+        if target is not None and target.is_dir():
+            if not url_path.endswith("/"):
+                self._redirect(url_path + "/")
+                return
+            target = target / "index.html"
+        if target is None or not target.is_file():
+            if url_path in ("/", "/index.html"):
+                self._send(HTTPStatus.OK, self._with_script(placeholder_page(self.preview.state)), CONTENT_TYPES[".html"], with_body)
+            else:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", with_body)
+            return
+        try:
+            content = target.read_bytes()
+        except OSError:  # replaced or removed by a rebuild between the check and the read
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", with_body)
+            return
+        content_type = content_type_of(target)
+        if target.suffix == ".html":
+            content = self._with_script(content)
+        self._send(HTTPStatus.OK, content, content_type, with_body)
+
+    def _host_allowed(self) -> bool:
+        """Refuse other Host names, so a web page that rebinds its DNS to 127.0.0.1 cannot read the briefings."""
+        port = cast(ThreadingHTTPServer, self.server).server_port
+        return self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}")
+
+    def _with_script(self, page: bytes) -> bytes:
+        return inject_script(page, reload_script(self.preview.state))
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, content: bytes, content_type: str, with_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(content)
+
+
+def site_file(site: Path, url_path: str) -> Path | None:
+    """The file or folder a URL path names inside `site`, or None if it would leave it (or is hidden)."""
+    parts = [part for part in unquote(url_path).split("/") if part not in ("", ".")]
+    if any(part == ".." or part.startswith(".") or "\\" in part or "\0" in part for part in parts):
+        return None
+    target = site.joinpath(*parts)
+    try:
+        inside = target.resolve().is_relative_to(site)
+    except (OSError, RuntimeError):
+        return None
+    return target if inside else None
+
+
+def content_type_of(path: Path) -> str:
+    return NAMED_CONTENT_TYPES.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def inject_script(page: bytes, script: str) -> bytes:
+    """`page` with `script` just before its last </body> (or at the end, if it has none)."""
+    at = page.lower().rfind(b"</body>")
+    tag = script.encode()
+    return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+def reload_script(state: State) -> str:
+    """Poll the state about once a second; reload when the build changes; show the error on top.
+
+    The page's own build number is written in, so a build that finishes before the first poll
+    still reloads the page. Polling, unlike a socket, survives the server restarting.
+    """
+    return _SCRIPT.replace("@BUILD@", str(state.build)).replace("@ERROR@", _script_literal(state.error))
+
+
+def _script_literal(value: object) -> str:
+    """JSON that cannot end the <script> element it sits in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def placeholder_page(state: State) -> bytes:
+    """What / shows while the site has never been built: the errors, or that the build is under way."""
+    if state.error:
+        heading = "The site could not be built"
+        body = f"<p>Fix what is listed below and save; this page reloads by itself.</p>\n<pre>{html.escape(state.error)}</pre>"
+    else:
+        heading = "Nothing built yet"
+        body = "<p>The site is being built; this page reloads by itself when it is ready.</p>"
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>briefgen: {heading.lower()}</title>\n</head>\n<body>\n"
+        f'<main id="briefgen-error-page">\n<h1>{heading}</h1>\n{body}\n</main>\n</body>\n</html>\n'
+    ).encode()
+
+
+_SCRIPT = f"""<script id="briefgen-live-reload">
+// Added by briefgen serve (not in the built files): reload on rebuild, show build errors.
+(function () {{
+  var seen = @BUILD@;
+  var box = null;
+  function show(text) {{
+    if (document.getElementById("briefgen-error-page")) {{ return; }}
+    if (!text) {{ if (box) {{ box.remove(); box = null; }} return; }}
+    if (!box) {{
+      box = document.createElement("pre");
+      box.id = "briefgen-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;top:0;z-index:2147483647;max-height:60vh;overflow:auto;" +
+        "margin:0;padding:1em;background:#8b1a1a;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;";
+      document.body.appendChild(box);
+    }}
+    box.textContent = "briefgen could not build your last change; this page shows the last good build.\\n\\n" + text;
+  }}
+  function poll() {{
+    fetch("{STATE_PATH}", {{cache: "no-store"}})
+      .then(function (response) {{ return response.json(); }})
+      .then(function (state) {{
+        if (state.build !== seen) {{ location.reload(); return; }}
+        show(state.error);
+        setTimeout(poll, {POLL_MS});
+      }}, function () {{ setTimeout(poll, {POLL_MS}); }});
+  }}
+  show(@ERROR@);
+  setTimeout(poll, {POLL_MS});
+}})();
+</script>
+"""
+
+
+def serve(paths: list[Path], options: BuildOptions, port: int) -> int:
+    """Build, serve on 127.0.0.1 and rebuild on change until Ctrl-C; the command line's `serve`."""
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder")
+    preview = Preview(paths, options)
+    try:
+        server = preview.make_server(port)
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot listen on {HOST}:{port} ({error.strerror}); choose another --port, or 0 for any free one") from None
+    serving: threading.Thread | None = None
+    try:
+        print(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ...", flush=True)
+        _report(preview.rebuild())
+        serving = threading.Thread(target=server.serve_forever, name="briefgen-preview", daemon=True)
+        serving.start()
+        print(f"serving http://{HOST}:{server.server_port}/ (Ctrl-C to stop)", flush=True)
+        preview.watch(on_rebuild=_report)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        if serving is not None:
+            server.shutdown()
+        server.server_close()
+    return EXIT_OK
+
+
+def _report(state: State) -> None:
+    """One line for a good build; each problem on stderr for a bad one, as `briefgen build` prints them."""
+    if state.problems:
+        for line in state.problems:
+            print(line, file=sys.stderr)
+        print(f"{len(state.problems)} problem(s); still serving the last good build", file=sys.stderr, flush=True)
+    else:
+        print(f"built in {state.seconds:.1f} s: {state.written} file(s) written", flush=True)
