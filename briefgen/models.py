@@ -111,7 +111,7 @@ def _as_marked_lines(items: list[str | MarkedLine]) -> list[MarkedLine]:
     return [MarkedLine(text=item) if isinstance(item, str) else item for item in items]
 
 
-Lines = Annotated[list[Text | MarkedLine], AfterValidator(_as_marked_lines)]
+Lines = Annotated[list[Text | MarkedLine], Field(max_length=50), AfterValidator(_as_marked_lines)]
 """A list of lines, each either plain text or {text, marking} when it is more sensitive than the rest."""
 
 
@@ -178,7 +178,7 @@ class Issue(Model):
     status: Literal["open", "progressing", "stalled", "agreed", "closed"]
     summary: Markdown
     lead: Slug | None = None
-    positions: dict[Slug, Claim]
+    positions: Annotated[dict[Slug, Claim], Field(max_length=20)]
     objectives: Lines = []
     asks: Lines = []
     their_asks: Lines = []
@@ -200,10 +200,10 @@ class Commitment(Model):
     title: Text
     made_at: Text
     date: IsoDate
-    by: list[Slug] = Field(min_length=1)
+    by: list[Slug] = Field(min_length=1, max_length=20)
     text: Markdown
     issue: Slug | None = None
-    compliance: dict[Slug, Compliance]
+    compliance: Annotated[dict[Slug, Compliance], Field(max_length=20)]
     marking: Marking | None = None
 
 
@@ -277,15 +277,16 @@ class FactSheet(Model):
     negotiation: Negotiation
     round: Round
     briefing: Briefing
-    parties: list[Party] = Field(min_length=2)
-    people: list[Person] = Field(min_length=1)
-    issues: list[Issue] = Field(min_length=1)
-    commitments: list[Commitment] = []
-    figures: list[Figure] = []
-    timeline: list[TimelineEntry] = []
-    talking_points: list[TalkingPoint] = []
-    risks: list[Risk] = []
-    sources: list[Source] = Field(min_length=1)
+    # The caps are far above any real round, and keep a hostile sheet from stalling a build.
+    parties: list[Party] = Field(min_length=2, max_length=20)
+    people: list[Person] = Field(min_length=1, max_length=200)
+    issues: list[Issue] = Field(min_length=1, max_length=100)
+    commitments: list[Commitment] = Field(default=[], max_length=200)
+    figures: list[Figure] = Field(default=[], max_length=200)
+    timeline: list[TimelineEntry] = Field(default=[], max_length=500)
+    talking_points: list[TalkingPoint] = Field(default=[], max_length=200)
+    risks: list[Risk] = Field(default=[], max_length=100)
+    sources: list[Source] = Field(min_length=1, max_length=500)
 
     def reference_problems(self) -> Iterator[tuple[Loc, str]]:
         """Every id that is not unique, every reference that does not resolve, every incoherent date."""
