@@ -89,6 +89,7 @@ class Preview:
         self.paths = list(paths)
         self.options = options
         self.site = (options.out_dir / SITE_FOLDER).resolve()
+        self._out_dir = options.out_dir.resolve()
         self._state = State(build=0)
         self._state_lock = threading.Lock()
         self._build_lock = threading.Lock()  # the watcher and a caller must not build at once
@@ -134,7 +135,7 @@ class Preview:
     def is_watched(self, change: watchfiles.Change, path: str) -> bool:
         """A watchfiles filter: not the output (a build must not trigger the next), nor editor temporaries."""
         candidate = Path(path)
-        if candidate.is_relative_to(self.options.out_dir.resolve()) or EDITOR_TEMPORARIES.search(candidate.name):
+        if candidate.is_relative_to(self._out_dir) or EDITOR_TEMPORARIES.search(candidate.name):
             return False
         return self._default_filter(change, path)
 
@@ -262,7 +263,7 @@ def placeholder_page(state: State) -> bytes:
     """What / shows while the site has never been built: the errors, or that the build is under way."""
     if state.error:
         heading = "The site could not be built"
-        body = f"<p>Fix what is listed below and save; this page reloads by itself.</p>\n<pre>{html.escape(state.error)}</pre>"
+        body = f"<p>Fix what is listed below and save; this page reloads by itself.</p>\n<pre style=\"white-space: pre-wrap\">{html.escape(state.error)}</pre>"
     else:
         heading = "Nothing built yet"
         body = "<p>The site is being built; this page reloads by itself when it is ready.</p>"
@@ -339,6 +340,8 @@ def _report(state: State) -> None:
     if state.problems:
         for line in state.problems:
             print(line, file=sys.stderr)
-        print(f"{len(state.problems)} problem(s); still serving the last good build", file=sys.stderr, flush=True)
-    else:
+        print(f"{len(state.problems)} problem(s); the preview shows them until they are fixed", file=sys.stderr, flush=True)
+    elif state.written:
         print(f"built in {state.seconds:.1f} s: {state.written} file(s) written", flush=True)
+    else:
+        print("checked: nothing to rebuild", flush=True)

@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from briefgen import BuildOptions, build, load
-from briefgen.formatting import format_figure
 from briefgen.errors import InvalidFactSheets
+from briefgen.formatting import format_figure
 
 from .conftest import EXAMPLES, GENEVA, LONDON
 

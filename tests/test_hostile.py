@@ -28,7 +28,7 @@ from briefgen.loader import load
 from briefgen.render import Renderer
 from briefgen.yamlsource import read_yaml
 
-from .conftest import LONDON, MINIMAL_SHEET, REPO
+from .conftest import LONDON, MINIMAL_SHEET
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def http_server() -> Iterator[tuple[str, list[str]]]:
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             requests.append(self.path)
             self.send_response(200)
             self.end_headers()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from briefgen import load
-from briefgen.formatting import format_figure
 from briefgen.errors import InvalidFactSheets
+from briefgen.formatting import format_figure
 from briefgen.models import FactSheet, Figure
 
 from .conftest import MINIMAL_SHEET

@@ -9,8 +9,8 @@ import pytest
 
 from briefgen.context import build_context
 from briefgen.errors import RenderError, UsageError
-from briefgen.loader import load
 from briefgen.formatting import escape_markdown
+from briefgen.loader import load
 from briefgen.render import Renderer, markdown_to_html
 
 from .conftest import MINIMAL_SHEET

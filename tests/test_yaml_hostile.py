@@ -46,7 +46,7 @@ def test_invalid_utf8_at_its_byte() -> None:
 
 def test_invalid_utf8_column_counts_characters() -> None:
     """After two Chinese characters, the bad byte's column counts characters as an editor does, not bytes."""
-    raw = "people:\n  name: 何立".encode("utf-8") + b"\xff\n"
+    raw = "people:\n  name: 何立".encode() + b"\xff\n"
     # '  name: ' is 8 characters and '何立' 2 more, so the bad byte is the 11th character of line 2.
     assert refused(raw) == [at(2, 11, "invalid UTF-8 (invalid start byte); save the file as UTF-8")]
 
