@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(validate)
     validate.add_argument("--format", choices=("text", "json", "github"), default="text", help="text for people, json for tools, github for workflow annotations (default: text)")
     validate.add_argument("--max-age", type=_positive, default=90, metavar="DAYS", help="warn about figures and sources older than DAYS at the meeting (default: 90)")
+    validate.add_argument("--checks", default="freshness,completeness", metavar="LIST", help="which warnings to give: freshness, completeness, both (default), or none")
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
 
     diff = commands.add_parser("diff", help="what changed between two rounds, or since a git revision", description="Compare two fact sheets (OLD NEW), or each fact sheet with itself at a git revision (--since REV [PATH...]): issues, positions, figures, commitments, delegations.")
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _validate(paths: list[Path], output: str, max_age_days: int, *, strict: bool) -> int:
+def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[str, ...], *, strict: bool) -> int:
     """Check sheet by sheet, keeping only the problems: 10,000 sheets need little more memory than ten."""
     from .checks import sheet_warnings
     from .loader import iter_load
@@ -138,7 +139,7 @@ def _validate(paths: list[Path], output: str, max_age_days: int, *, strict: bool
         errors.extend(found)
         if loaded is not None:
             valid += 1
-            warnings.extend(sheet_warnings(loaded, max_age_days))
+            warnings.extend(sheet_warnings(loaded, max_age_days, checks))
     if errors:
         warnings = []  # fix what is wrong first; what could be better can wait
     failed = bool(errors) or (strict and bool(warnings))
@@ -262,7 +263,12 @@ def _run(args: argparse.Namespace) -> int:
         options = BuildOptions(out_dir=args.out, workspace_templates=templates, include_drafts=args.include_drafts, jobs=default_jobs())
         return serve(paths, options, port=args.port)
     if args.command == "validate":
-        return _validate(paths, args.format, args.max_age, strict=args.strict)
+        checks = tuple(part.strip() for part in args.checks.split(",") if part.strip() and part.strip() != "none")
+        from .checks import CHECKS
+
+        if unknown := [check for check in checks if check not in CHECKS]:
+            raise UsageError(f"unknown check {', '.join(unknown)}; choose from {', '.join(CHECKS)} or none")
+        return _validate(paths, args.format, args.max_age, checks, strict=args.strict)
     from .pipeline import FORMATS, BuildOptions, build, default_jobs
     from .progress import BarProgress, reporter
 

@@ -134,3 +134,12 @@ def test_pre_commit_runs_the_hook(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "briefs/good.yaml:17:11: briefing.status: expected one of 'draft' or 'final'" in result.stdout
+
+
+def test_warnings_can_be_chosen(write_sheet: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """--checks picks which warnings validate gives: the minimal sheet's missing bio is a completeness one."""
+    sheet = write_sheet()
+    assert "has no bio" in run(capsys, "validate", str(sheet))[2]
+    assert "has no bio" not in run(capsys, "validate", "--checks", "freshness", str(sheet))[2]
+    assert run(capsys, "validate", "--checks", "none", "--strict", str(sheet))[0] == 0
+    assert run(capsys, "validate", "--checks", "spelling", str(sheet))[0] == 2
