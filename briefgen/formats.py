@@ -31,10 +31,12 @@ def render_output(
     options: BuildOptions,
     *,
     warn: Callable[[str], None],
+    html_of: Callable[[str], str],
 ) -> bytes:
+    """One output's bytes; `html_of(brief_type)` gives the HTML, rendered once for both HTML and PDF."""
     if fmt == "md":
         return renderer.render(brief_type, "md", brief).encode()
-    html = renderer.render(brief_type, "html", brief)
+    html = html_of(brief_type)
     if fmt == "html":
         return html.encode()
     check_font_coverage(html, str(loaded.path), strict=options.strict, warn=warn)

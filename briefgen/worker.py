@@ -9,6 +9,7 @@ number of sheets so that memory stays bounded however many sheets a build has.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,9 @@ def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -
         max_age_days=options.max_age_days,
     )
     renderer = Renderer(options.workspace_templates)
+    html_of = lru_cache(maxsize=None)(lambda brief_type: renderer.render(brief_type, "html", brief))
     rendered = {
-        path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append)
+        path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append, html_of=html_of)
         for path, (brief_type, fmt) in task.outputs.items()
     }
     full = {fmt: rendered[path] for path, (brief_type, fmt) in task.outputs.items() if brief_type == "full"}
