@@ -227,7 +227,7 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
             if other is not None and other != path.resolve():
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
             claimed[target] = path.resolve()
-        tasks[path] = SheetTask(path, stamps[path], outputs, site_files)
+        tasks[path] = SheetTask(path, stamps[path], outputs, site_files, manifest.fingerprint)
     if clashes:
         raise InvalidFactSheets(clashes)
     return tasks

@@ -155,13 +155,16 @@ class Renderer:
     """Renders named templates for one workspace; build it once and reuse it for every briefing."""
 
     workspace_templates: Path | None = None
+    generation: str = ""
+    """Changes whenever any template file changes (the build's fingerprint), so a long-running
+    process (briefgen serve) never renders with templates compiled before an edit."""
 
     def render(self, template: str, fmt: TextFormat, brief: BriefingContext | None, extra: Mapping[str, Any] | None = None) -> str:
         """Render `template` (e.g. 'full') as `fmt`; HTML gets the stylesheets inlined in its head.
 
         `brief` is None for pages about many briefings (the site's index); `extra` adds variables.
         """
-        environment = _environment(fmt, self.workspace_templates)
+        environment = _environment(fmt, self.workspace_templates, self.generation)
         name = f"{template}.{fmt}"
         styles = self._styles() if fmt == "html" else {}
         try:
@@ -207,7 +210,7 @@ def _describe_template_error(error: TemplateError, name: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _environment(fmt: TextFormat, workspace: Path | None) -> ImmutableSandboxedEnvironment:
+def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> ImmutableSandboxedEnvironment:
     defaults = FileSystemLoader(DEFAULT_TEMPLATES)
     loaders = [FileSystemLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
     loader = ChoiceLoader([*loaders, PrefixLoader({"default": defaults}, delimiter=":"), defaults])

@@ -59,7 +59,7 @@ def write_site_index(options: BuildOptions, manifest: Manifest) -> list[Path]:
 
     root = options.out_dir / SITE_FOLDER
     listings = _listings(options, manifest, root)
-    renderer = Renderer(options.workspace_templates)
+    renderer = Renderer(options.workspace_templates, manifest.fingerprint)
     groups = _by_negotiation(listings)
     pages: dict[Path, bytes] = {
         root / "index.html": renderer.render("site/index", "html", None, extra=_page(listings, groups=groups, root="")).encode(),

@@ -32,6 +32,8 @@ class SheetTask:
     """Each output path → (brief type, format)."""
     site_files: dict[Path, str] = field(default_factory=dict)
     """The sheet's files in the published site → 'page', or the format copied there ('pdf', 'md', 'yaml')."""
+    generation: str = ""
+    """The build's fingerprint: templates compiled for another one are not reused."""
 
 
 @dataclass
@@ -61,7 +63,7 @@ def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -
         generator=f"briefgen {__version__}",
         max_age_days=options.max_age_days,
     )
-    renderer = Renderer(options.workspace_templates)
+    renderer = Renderer(options.workspace_templates, task.generation)
     html_of = lru_cache(maxsize=None)(lambda brief_type: renderer.render(brief_type, "html", brief))
     rendered = {
         path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append, html_of=html_of)
@@ -105,26 +107,30 @@ def releasable_rounds(loaded: LoadedSheet, limit: str | None) -> tuple[FactSheet
 
 
 def run_in_pool(tasks: list[SheetTask], options: BuildOptions, jobs: int, on_done: Callable[[SheetOutcome], None]) -> None:
-    """Render `tasks` on `jobs` worker processes; the first failure stops the build and is raised."""
+    """Render `tasks` on `jobs` worker processes; the first failure stops the build and is raised.
+
+    multiprocessing.Pool, not ProcessPoolExecutor: on Python 3.11 the executor deadlocks when it
+    replaces a worker after max_tasks_per_child (CPython gh-115634); Pool replaces them safely.
+    """
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["briefgen.worker", "briefgen.formats", "weasyprint"])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=SHEETS_PER_WORKER) as pool:
-        pending = {pool.submit(_render_task, task, options) for task in tasks}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    on_done(future.result())
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    pool = context.Pool(processes=jobs, maxtasksperchild=SHEETS_PER_WORKER)
+    try:
+        for outcome in pool.imap_unordered(_render_task, [(task, options) for task in tasks]):
+            on_done(outcome)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
-def _render_task(task: SheetTask, options: BuildOptions) -> SheetOutcome:
+def _render_task(job: tuple[SheetTask, BuildOptions]) -> SheetOutcome:
     from .loader import load
 
+    task, options = job
     (loaded,) = load([task.path])
     return render_loaded(loaded, task, options)
