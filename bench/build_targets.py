@@ -15,8 +15,10 @@ from pathlib import Path
 
 from corpus import spec_of
 from report import MISS, NOT_AVAILABLE, Result, verdict
-from timing import TreeMemory, interleave, median, ratio_of_medians, run_sampling_memory, run_timed
-from workspace import EXAMPLE, PRINT_CSS, PYTHON, REPO, STYLE_CSS, WEASYPRINT, Bench, build_args, jobs_args, tool_env
+from timing import TreeMemory, interleave, median, ratio_of_medians, run_sampling_memory, run_timed, stall_message
+from workspace import (
+    COMMAND_TIMEOUT, EXAMPLE, PRINT_CSS, PYTHON, REPO, STYLE_CSS, WEASYPRINT, Bench, build_args, jobs_args, tool_env,
+)
 
 HERE = Path(__file__).resolve().parent
 MAX_WORKER_MIB = 120.0
@@ -32,9 +34,12 @@ def output_of(out: Path, sheet: Path, fmt: str) -> Path:
 
 
 def prebuild(bench: Bench, paths: list[Path], formats: str) -> Path:
-    """briefgen's Markdown/HTML for `paths`, built once (untimed) as the peers' input."""
+    """briefgen's Markdown/HTML for `paths`, built once (untimed) as the peers' input.
+
+    In one process (`--jobs 1`): setup must not depend on briefgen's worker pool, whose speed
+    and reliability are what target 3 measures."""
     out = bench.fresh_dir(f"input-{formats.replace(',', '-')}")
-    run_timed(build_args(paths, out, "--format", formats), cwd=REPO, env=tool_env())
+    run_sampling_memory(build_args(paths, out, "--format", formats, *jobs_args(bench.capabilities, 1)), cwd=REPO, env=tool_env())
     return out
 
 
@@ -45,19 +50,21 @@ def cold_single(bench: Bench) -> Result:
     """One brief, whole process, from a fresh output folder, against the weasyprint command."""
     result = Result("1", "one brief cold, md+html+pdf, whole process ÷ weasyprint CLI on its HTML", "≤ 1.05×")
     source = EXAMPLE.relative_to(REPO)
-    html = next(prebuild(bench, [EXAMPLE], "html").rglob("*.html"))
+    # The peer's input, made by the very command that is timed next: it doubles as the warm-up.
+    html = next(prebuild(bench, [EXAMPLE], "md,html,pdf").rglob("*.html"))
     pdf = bench.scratch / "t1-weasyprint.pdf"
 
     def briefgen() -> float:
         out = bench.fresh_dir("t1")
-        seconds = run_timed(build_args([source], out, "--format", "md,html,pdf"), cwd=REPO, env=tool_env()).seconds
+        args = build_args([source], out, "--format", "md,html,pdf")
+        seconds = run_timed(args, cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
         shutil.rmtree(out)
         return seconds
 
     def weasyprint() -> float:
-        return run_timed([str(WEASYPRINT), str(html), str(pdf), "-s", str(PRINT_CSS)], cwd=REPO, env=tool_env()).seconds
+        args = [str(WEASYPRINT), str(html), str(pdf), "-s", str(PRINT_CSS)]
+        return run_timed(args, cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
 
-    interleave([("briefgen", briefgen), ("weasyprint", weasyprint)], 1)  # warm-up: .pyc files, font caches
     samples = interleave([("briefgen", briefgen), ("weasyprint", weasyprint)], bench.plan.single_reps)
     ratio = ratio_of_medians(samples["briefgen"], samples["weasyprint"])
     bench.single_brief_seconds = median(samples["briefgen"])
@@ -87,15 +94,29 @@ def batch_and_parallel(bench: Bench) -> list[Result]:
     markdown = [output_of(_inputs(bench), sheet, "md") for sheet in bench.batch]
     cases, memories, outs = _batch_cases(bench, markdown)
     samples = interleave(cases, bench.plan.batch_passes)
-    if bench.peers.pandoc:
+    hung = {name for name, trees in memories.items() if any(tree.stalled_after is not None for tree in trees)}
+    if "--jobs 1" in hung:
+        _hung(sequential, memories["--jobs 1"])
+    elif bench.peers.pandoc:
         pandoc = [first + second for first, second in zip(samples["pandoc 1st half"], samples["pandoc 2nd half"], strict=True)]
         _judge_batch(sequential, samples["--jobs 1"], pandoc, bench)
     else:
         not_available(sequential, "pandoc could not be installed")
     if bench.capabilities.jobs:
-        _judge_parallel(parallel, memory, samples["--jobs 1"], samples["--jobs 2"], memories)
+        if hung:
+            _hung(parallel, memories["--jobs 2"] if "--jobs 2" in hung else memories["--jobs 1"])
+        else:
+            _judge_parallel(parallel, samples["--jobs 1"], samples["--jobs 2"])
+        _judge_memory(memory, memories)
     bench.seed_out = outs[-1] if outs else None
     return [sequential, parallel, memory]
+
+
+def _hung(result: Result, trees: list[TreeMemory]) -> None:
+    """A build that stopped using CPU: briefgen hung, which misses the target whatever its limit."""
+    after = next(tree.stalled_after for tree in trees if tree.stalled_after is not None)
+    result.measured, result.status = "hung", MISS
+    result.notes.append(f"{stall_message(after or 0.0)}; every process of the build was idle, waiting")
 
 
 def _inputs(bench: Bench) -> Path:
@@ -114,11 +135,12 @@ def _batch_cases(bench: Bench, markdown: list[Path]) -> tuple[list[tuple[str, Ca
         def case() -> float:
             out = bench.fresh_dir(f"jobs{jobs}")
             args = build_args(bench.batch, out, *jobs_args(bench.capabilities, jobs))
-            run, tree = run_sampling_memory(args, cwd=REPO, env=tool_env())
+            run, tree = run_sampling_memory(args, cwd=REPO, env=tool_env(), allow_stall=True)
             memories[f"--jobs {jobs}"].append(tree)
-            for old in outs:  # keep only the latest full build: target 4 starts from it
-                shutil.rmtree(old, ignore_errors=True)
-            outs[:] = [out]
+            if tree.stalled_after is None:  # keep only the latest complete build: target 4 starts from it
+                for old in outs:
+                    shutil.rmtree(old, ignore_errors=True)
+                outs[:] = [out]
             return run.seconds
         return case
 
@@ -127,7 +149,7 @@ def _batch_cases(bench: Bench, markdown: list[Path]) -> tuple[list[tuple[str, Ca
             total = 0.0
             for index, md in enumerate(files):
                 args = [str(bench.peers.pandoc), str(md), "-o", f"{index}.pdf", "--pdf-engine=weasyprint", "--css", str(STYLE_CSS)]
-                total += run_timed(args, cwd=pandoc_dir, env=tool_env()).seconds
+                total += run_timed(args, cwd=pandoc_dir, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
             return total
         return case
 
@@ -150,10 +172,14 @@ def _judge_batch(result: Result, briefgen: list[float], pandoc: list[float], ben
     )
 
 
-def _judge_parallel(parallel: Result, memory: Result, one: list[float], two: list[float], memories: dict[str, list[TreeMemory]]) -> None:
+def _judge_parallel(parallel: Result, one: list[float], two: list[float]) -> None:
     ratio = ratio_of_medians(two, one)
     parallel.measured, parallel.status = f"{ratio:.2f}×", verdict(ratio, 0.6)
     parallel.notes.append(f"--jobs 2 {median(two):.1f} s, --jobs 1 {median(one):.1f} s")
+
+
+def _judge_memory(memory: Result, memories: dict[str, list[TreeMemory]]) -> None:
+    """The largest worker's peak over every --jobs 2 run (sampled until the end, or until a hang)."""
     workers = {pid: peak for tree in memories["--jobs 2"] for pid, peak in tree.workers().items()}
     main_two = max(tree.main_mib for tree in memories["--jobs 2"])
     main_one = max(tree.main_mib for tree in memories["--jobs 1"])
@@ -183,7 +209,10 @@ def in_process(bench: Bench) -> Result:
         "print_css": str(PRINT_CSS),
         "scratch": str(bench.fresh_dir("inprocess")),
     }
-    done = subprocess.run([str(PYTHON), str(HERE / "inprocess.py")], input=json.dumps(spec), capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [str(PYTHON), str(HERE / "inprocess.py")], input=json.dumps(spec), capture_output=True, text=True,
+        cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT * (1 + len(bench.batch) // 5),
+    )
     if done.returncode != 0:
         raise RuntimeError(f"inprocess.py exited {done.returncode}: {done.stderr.strip()[-400:]}")
     chunks = json.loads(done.stdout)["chunks"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from report import Result, verdict
 from timing import interleave, median, ratio_of_medians, run_timed
-from workspace import BRIEFGEN, PYTHON, REPO, Bench, tool_env
+from workspace import BRIEFGEN, COMMAND_TIMEOUT, PYTHON, REPO, Bench, tool_env
 
 HELP_LIMIT_SECONDS = 0.15
 CHECK_JSONSCHEMA_INVALID = 1
@@ -59,14 +59,15 @@ def validate(bench: Bench) -> Result:
     statuses: list[int] = []
 
     def briefgen() -> float:
-        return run_timed([str(BRIEFGEN), "validate", *files], cwd=REPO, env=tool_env()).seconds
+        return run_timed([str(BRIEFGEN), "validate", *files], cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
 
     def checker() -> float:
-        run = run_timed(checker_args, cwd=REPO, env=tool_env(), accept=(0, CHECK_JSONSCHEMA_INVALID))
+        run = run_timed(checker_args, cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT, accept=(0, CHECK_JSONSCHEMA_INVALID))
         statuses.append(run.returncode)
         return run.seconds
 
-    interleave([("briefgen", briefgen), ("check-jsonschema", checker)], 1)  # warm-up
+    # Warm-up: check-jsonschema's byte-code on a first run (briefgen validate just checked the corpus).
+    run_timed([*checker_args[:3], *files[:2]], cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT, accept=(0, CHECK_JSONSCHEMA_INVALID))
     samples = interleave([("briefgen", briefgen), ("check-jsonschema", checker)], bench.plan.validate_reps)
     ratio = ratio_of_medians(samples["briefgen"], samples["check-jsonschema"])
     result.measured, result.status = f"{ratio:.2f}×", verdict(ratio, 0.5)
@@ -84,10 +85,10 @@ def help_time(bench: Bench) -> Result:
     result = Result("6", "briefgen --help, whole process (absolute)", f"≤ {HELP_LIMIT_SECONDS} s")
 
     def briefgen() -> float:
-        return run_timed([str(BRIEFGEN), "--help"], cwd=REPO, env=tool_env()).seconds
+        return run_timed([str(BRIEFGEN), "--help"], cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
 
     def interpreter() -> float:
-        return run_timed([sys.executable, "-c", "pass"], cwd=REPO, env=tool_env()).seconds
+        return run_timed([sys.executable, "-c", "pass"], cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT).seconds
 
     interleave([("briefgen", briefgen), ("python", interpreter)], 1)  # warm-up
     samples = interleave([("briefgen", briefgen), ("python", interpreter)], bench.plan.help_reps)

@@ -62,7 +62,10 @@ def ensure_pandoc(log: bool = True) -> Path:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     for args in ([*sudo, "apt-get", "update", "-qq"], [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "pandoc"]):
-        done = subprocess.run(args, env=env, capture_output=True, text=True)
+        try:
+            done = subprocess.run(args, env=env, capture_output=True, text=True)
+        except OSError as error:
+            raise PeerUnavailable(f"pandoc: cannot run `{args[0]}`: {error}") from None
         if done.returncode != 0:
             raise PeerUnavailable(f"pandoc: `{' '.join(args)}` failed: {done.stderr.strip()[-300:]}")
     found = shutil.which("pandoc")

@@ -42,22 +42,26 @@ def failed(result: Result, error: BaseException) -> Result:
 
 def format_table(results: list[Result]) -> str:
     """The results as a fixed-width text table, each target's notes indented below it."""
-    width = max(len(row.target) for row in results)
-    lines = [f"{'#':<3} {'target':<{width}}  {'limit':<10} {'measured':<12} result"]
+    target = max(len(row.target) for row in results)
+    limit = max(len("limit"), *(len(row.limit) for row in results))
+    measured = max(len("measured"), *(len(row.measured) for row in results))
+    lines = [f"{'#':<3} {'target':<{target}}  {'limit':<{limit}}  {'measured':<{measured}}  result"]
     for row in results:
-        lines.append(f"{row.key:<3} {row.target:<{width}}  {row.limit:<10} {row.measured:<12} {row.status}")
+        lines.append(f"{row.key:<3} {row.target:<{target}}  {row.limit:<{limit}}  {row.measured:<{measured}}  {row.status}")
         lines.extend(f"      {note}" for note in row.notes)
     return "\n".join(lines)
 
 
-def markdown_section(results: list[Result], *, date: str, nproc: str, mode: str, versions: dict[str, str], command: str) -> str:
+def markdown_section(
+    results: list[Result], *, date: str, nproc: str, load: str, mode: str, versions: dict[str, str], command: str
+) -> str:
     """The generated part of the README: when, where, with what, and the table."""
     lines = [
         "## Latest results",
         "",
         f"- Run: `{command}` ({mode})",
         f"- Date (`date -u`): {date}",
-        f"- Machine: `nproc` = {nproc}",
+        f"- Machine: `nproc` = {nproc}; load average (1, 5, 15 min) {load}",
         "",
         "| tool | version |",
         "| --- | --- |",

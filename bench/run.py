@@ -29,19 +29,37 @@ from corpus import generate
 from peers import ensure_peers, versions
 from rebuild_target import rebuild
 from report import ERROR, Result, failed, format_table, markdown_section, rewrite_readme
-from workspace import BRIEFGEN, REPO, Bench, Plan, detect_capabilities, tool_env
+from workspace import BRIEFGEN, COMMAND_TIMEOUT, REPO, Bench, Plan, changed_sources, detect_capabilities, source_state, tool_env
 
-ORDER = ("1", "2a", "2b", "3a", "3b", "4a", "4b", "4c", "4d", "5", "6")
+TITLES = {
+    "1": "one brief cold vs weasyprint CLI",
+    "2a": "batch sequential vs pandoc loop",
+    "2b": "per brief in-process vs WeasyPrint",
+    "3a": "--jobs 2 vs --jobs 1",
+    "3b": "peak RSS per worker",
+    "4a": "no-op rebuild",
+    "4b": "WeasyPrint not imported by the no-op rebuild",
+    "4c": "rebuild after one change vs one brief",
+    "4d": "files rewritten after one change",
+    "5": "validate vs check-jsonschema",
+    "6": "briefgen --help",
+}
+"""Short names for the rows of targets that could not run (the targets name their own rows)."""
+ORDER = tuple(TITLES)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     plan = Plan.for_mode(args.quick)
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), load_average()
     peers = ensure_peers()
     scratch = Path(tempfile.mkdtemp(prefix="briefgen-bench-"))
     try:
-        corpus = make_corpus(scratch / "corpus", plan.large)
+        try:
+            corpus = make_corpus(scratch / "corpus", plan.large)
+        except (ValueError, OSError, subprocess.CalledProcessError) as error:
+            print(f"bench: could not generate the corpus, nothing was measured: {error}", file=sys.stderr)
+            return 2
         problem = check_corpus(scratch / "corpus", len(corpus))
         if problem:
             print(f"bench: the generated corpus is not valid, nothing was measured:\n{problem}", file=sys.stderr)
@@ -57,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     results.sort(key=lambda result: ORDER.index(result.key) if result.key in ORDER else len(ORDER))
     print()
     print(format_table(results))
-    print(f"\nbench: {time.perf_counter() - started:.0f} s in all")
+    load = f"{load_before} at the start, {load_average()} at the end"
+    print(f"\nbench: {time.perf_counter() - started:.0f} s in all; load average {load} (other work on this machine skews --jobs 2 most)")
     if not args.no_readme:
-        _write_readme(results, peers_versions=versions(peers), quick=plan.quick, problems=peers.problems)
+        _write_readme(results, peers_versions=versions(peers), plan=plan, problems=peers.problems, load=load)
     return 1 if any(result.status == ERROR for result in results) else 0
 
 
@@ -85,7 +104,9 @@ def make_corpus(dest: Path, n: int) -> list[Path]:
 
 def check_corpus(root: Path, n: int) -> str | None:
     """Every generated sheet must pass `briefgen validate`: a corpus briefgen rejects measures nothing."""
-    done = subprocess.run([str(BRIEFGEN), "validate", str(root)], cwd=REPO, env=tool_env(), capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BRIEFGEN), "validate", str(root)], cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT
+    )
     if done.returncode != 0:
         return done.stderr.strip()[-2000:]
     if str(n) not in done.stdout:
@@ -95,33 +116,44 @@ def check_corpus(root: Path, n: int) -> str | None:
 
 def run_targets(bench: Bench) -> list[Result]:
     """Cheapest first; then 1 (whose time is target 4's 'one brief'), 2–3 (whose last build seeds 4), 4."""
-    steps: list[tuple[str, Callable[[Bench], Result | list[Result]], list[Result]]] = [
-        ("6  --help", help_time, [Result("6", "briefgen --help", "")]),
-        ("5  validate vs check-jsonschema", validate, [Result("5", "briefgen validate", "")]),
-        ("1  one brief vs weasyprint", cold_single, [Result("1", "one brief", "")]),
-        ("2a/3  batch vs pandoc, --jobs 2", batch_and_parallel, [Result("2a", "batch sequential", ""), Result("3a", "--jobs 2", "")]),
-        ("2b  in-process vs WeasyPrint", in_process, [Result("2b", "in-process", "")]),
-        ("4  rebuilds", rebuild, [Result("4", "rebuilds", "")]),
+    steps: list[tuple[str, Callable[[Bench], Result | list[Result]], list[str]]] = [
+        ("6  --help", help_time, ["6"]),
+        ("5  validate vs check-jsonschema", validate, ["5"]),
+        ("1  one brief vs weasyprint", cold_single, ["1"]),
+        ("2a/3  batch vs pandoc, --jobs 2", batch_and_parallel, ["2a", "3a", "3b"]),
+        ("2b  in-process vs WeasyPrint", in_process, ["2b"]),
+        ("4  rebuilds", rebuild, ["4a", "4b", "4c", "4d"]),
     ]
     results: list[Result] = []
-    for label, step, placeholders in steps:
+    for label, step, keys in steps:
         _say(f"target {label} …")
-        started = time.perf_counter()
+        started, sources = time.perf_counter(), source_state()
         try:
             outcome = step(bench)
-            results.extend(outcome if isinstance(outcome, list) else [outcome])
+            rows = outcome if isinstance(outcome, list) else [outcome]
         except Exception as error:  # one broken target must not void the others
-            results.extend(failed(placeholder, error) for placeholder in placeholders)
+            rows = [failed(Result(key, TITLES[key], ""), error) for key in keys]
+        edited = changed_sources(sources, source_state())
+        if edited:
+            _say(f"  warning: briefgen changed while this target ran ({', '.join(edited[:5])}): its results mix versions")
+            for row in rows:
+                row.notes.append(f"briefgen's code or templates changed while this ran ({', '.join(edited[:5])}): the numbers mix versions")
+        results.extend(rows)
         _say(f"  done in {time.perf_counter() - started:.0f} s")
     return results
 
 
-def _write_readme(results: list[Result], *, peers_versions: dict[str, str], quick: bool, problems: tuple[str, ...]) -> None:
+def load_average() -> str:
+    """The machine's 1, 5 and 15-minute load averages: how much else was running beside the bench."""
+    return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _write_readme(results: list[Result], *, peers_versions: dict[str, str], plan: Plan, problems: tuple[str, ...], load: str) -> None:
     date = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    command = ".venv/bin/python bench/run.py" + (" --quick" if quick else "")
-    mode = "quick: 10-brief batch, 40-sheet tree, fewer repetitions" if quick else "full: 50-brief batch, 200-sheet tree"
-    section = markdown_section(results, date=date, nproc=nproc, mode=mode, versions=peers_versions, command=command)
+    command = ".venv/bin/python bench/run.py" + (" --quick" if plan.quick else "")
+    mode = f"{'quick' if plan.quick else 'full'}: {plan.batch}-brief batch, {plan.large}-sheet tree"
+    section = markdown_section(results, date=date, nproc=nproc, load=load, mode=mode, versions=peers_versions, command=command)
     if problems:
         section += "\nPeers that could not be installed: " + "; ".join(problems) + "\n"
     rewrite_readme(section)

@@ -23,6 +23,9 @@ WEASYPRINT = VENV_BIN / "weasyprint"
 EXAMPLE = REPO / "briefs" / "us-china" / "2025-06-london.yaml"
 PRINT_CSS = REPO / "templates" / "print.css"
 STYLE_CSS = REPO / "templates" / "style.css"
+PYCACHE = REPO / "bench" / ".cache" / "pycache"
+COMMAND_TIMEOUT = 300.0
+"""No command measured one at a time takes minutes: past this it is stopped, and its target fails."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,9 @@ class Plan:
     def for_mode(cls, quick: bool) -> Plan:
         if quick:
             return cls(True, batch=10, large=40, single_reps=3, batch_passes=1, chunks=5, validate_reps=3,
-                       noop_reps=3, change_reps=1, help_reps=20, cap_seconds=30)
-        return cls(False, batch=50, large=200, single_reps=5, batch_passes=1, chunks=5, validate_reps=5,
-                   noop_reps=5, change_reps=3, help_reps=20, cap_seconds=60)
+                       noop_reps=3, change_reps=1, help_reps=20, cap_seconds=30.0)
+        return cls(False, batch=50, large=200, single_reps=5, batch_passes=1, chunks=5, validate_reps=3,
+                   noop_reps=5, change_reps=3, help_reps=20, cap_seconds=30.0)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,16 @@ class Bench:
 
 
 def tool_env() -> dict[str, str]:
-    """The environment for measured commands: briefgen's venv first on PATH, so that pandoc's
-    `--pdf-engine=weasyprint` finds the same WeasyPrint as briefgen."""
-    return {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    """The environment for measured commands, as on a user's machine.
+
+    briefgen's venv comes first on PATH, so that pandoc's `--pdf-engine=weasyprint` finds the same
+    WeasyPrint as briefgen. Python caches byte-code as it does by default (this sandbox sets
+    PYTHONDONTWRITEBYTECODE, which would make every process recompile briefgen), but into
+    bench/.cache/pycache, so that nothing is written into the repository outside bench/."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
 
 
 def detect_capabilities() -> Capabilities:
@@ -104,6 +114,22 @@ def detect_capabilities() -> Capabilities:
 def _help(args: list[str]) -> str:
     done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=60)
     return done.stdout + done.stderr
+
+
+def source_state() -> dict[str, int]:
+    """briefgen's code and default templates, file by file (mtime): others may edit them while the
+    bench runs, and a template change makes every briefing out of date, so a run must notice."""
+    state: dict[str, int] = {}
+    for path in [*(REPO / "briefgen").rglob("*.py"), *(REPO / "templates").rglob("*")]:
+        try:
+            state[str(path.relative_to(REPO))] = path.stat().st_mtime_ns
+        except OSError:  # removed between listing and looking: it counts as changed
+            continue
+    return state
+
+
+def changed_sources(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
 
 def build_args(paths: list[Path], out: Path, *extra: str) -> list[str]:
