@@ -73,6 +73,16 @@ MINIMAL_SHEET = textwrap.dedent(
 )
 
 
+def edit(*changes: tuple[str, str], base: str = MINIMAL_SHEET) -> str:
+    """The base sheet with each (old, new) replacement made; each `old` must occur exactly once,
+    so a replacement that silently does nothing cannot make a test pass."""
+    text = base
+    for old, new in changes:
+        assert text.count(old) == 1, f"{old!r} must occur exactly once in the sheet being edited"
+        text = text.replace(old, new)
+    return text
+
+
 @pytest.fixture
 def write_sheet(tmp_path: Path) -> Callable[..., Path]:
     """Write YAML text (by default the minimal valid sheet) into a temporary workspace."""

@@ -37,6 +37,7 @@ from briefgen.models import FactSheet
 from briefgen.yamlsource import read_yaml
 
 from .conftest import GENEVA, LONDON, MINIMAL_SHEET
+from .conftest import edit as edit_sheet
 
 EXTRA = """\
 figures:
@@ -67,12 +68,8 @@ BASE = MINIMAL_SHEET + EXTRA
 
 
 def edit(*changes: tuple[str, str], base: str = BASE) -> str:
-    """`base` with each (old, new) replacement made; each `old` must occur exactly once."""
-    text = base
-    for old, new in changes:
-        assert text.count(old) == 1, f"{old!r} must occur exactly once"
-        text = text.replace(old, new)
-    return text
+    """`base` (the minimal sheet with a second round's extras) with each replacement made."""
+    return edit_sheet(*changes, base=base)
 
 
 def sheet(text: str = BASE) -> FactSheet:

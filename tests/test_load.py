@@ -21,18 +21,9 @@ from briefgen import __version__, load
 from briefgen.cli import main
 from briefgen.errors import InvalidFactSheets
 
-from .conftest import EXAMPLES, MINIMAL_SHEET, REPO
+from .conftest import EXAMPLES, MINIMAL_SHEET, REPO, edit
 
 WriteSheet = Callable[..., Path]
-
-
-def edit(*changes: tuple[str, str], base: str = MINIMAL_SHEET) -> str:
-    """The base sheet with each (old, new) replacement made; each `old` must occur exactly once."""
-    text = base
-    for old, new in changes:
-        assert text.count(old) == 1, f"{old!r} must occur exactly once in the sheet being edited"
-        text = text.replace(old, new)
-    return text
 
 
 def validate(capsys: pytest.CaptureFixture[str], *paths: Path | str) -> tuple[int, list[str], list[str]]:

@@ -17,7 +17,7 @@ from briefgen.errors import InvalidFactSheets
 from briefgen.formatting import format_figure
 from briefgen.models import FactSheet, Figure
 
-from .conftest import MINIMAL_SHEET
+from .conftest import MINIMAL_SHEET, edit
 
 WriteSheet = Callable[..., Path]
 
@@ -67,15 +67,6 @@ SECOND_PERSON = """\
     party: cn
     role: Deputy
 """
-
-
-def edit(*changes: tuple[str, str], base: str = MINIMAL_SHEET) -> str:
-    """The base sheet with each (old, new) replacement made; each `old` must occur exactly once."""
-    text = base
-    for old, new in changes:
-        assert text.count(old) == 1, f"{old!r} must occur exactly once in the sheet being edited"
-        text = text.replace(old, new)
-    return text
 
 
 def problems(write_sheet: WriteSheet, text: str) -> list[tuple[str, str]]:
