@@ -7,10 +7,8 @@ decides what the user sees (errors on stderr, one line each; progress with --ver
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -118,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:  # noqa: BLE001 (a traceback is always a bug: say so in one line)
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         print(
             f"briefgen: internal error ({type(error).__name__}: {error}). This is a bug in briefgen; "
@@ -144,6 +144,8 @@ def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[s
         warnings = []  # fix what is wrong first; what could be better can wait
     failed = bool(errors) or (strict and bool(warnings))
     if output == "json":
+        import json
+
         report = {
             "valid": valid,
             "problems": [{**_as_dict(problem), "severity": "error"} for problem in sorted(errors)]

@@ -9,9 +9,9 @@ number of sheets so that memory stays bounded however many sheets a build has.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
