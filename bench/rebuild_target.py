@@ -18,7 +18,7 @@ from workspace import PYTHON, REPO, Bench, build_args, jobs_args, tool_env
 
 NOOP_LIMIT_SECONDS = 0.1
 CHANGE_LIMIT = 1.2
-WATCHED_IMPORTS = ("weasyprint", "pydantic", "jinja2", "matplotlib", "markdown")
+WATCHED_IMPORTS = ("weasyprint", "pydantic", "jinja2", "markdown")
 FURTHER_REPS_UNDER_SECONDS = 5.0
 """Repeat a rebuild for a median only when one run is quick: a slow one already answers the target."""
 

@@ -22,12 +22,14 @@ import markdown
 import nh3
 from jinja2 import (
     ChoiceLoader,
+    Environment,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
     pass_context,
+    pass_environment,
 )
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -127,10 +129,12 @@ def _numbers(context: Context, refs: list[str] | str | None) -> list[int]:
     return numbers
 
 
-def _chart_data_url(figure: Figure) -> str:
-    from .charts import chart_data_url  # matplotlib only when a chart is drawn
+@pass_environment
+def _chart_data_url(environment: Environment, figure: Figure) -> str:
+    """The figure's chart, drawn by the workspace's (or the default) chart.svg, as a data: URL."""
+    from .charts import chart_data_url, chart_layout
 
-    return chart_data_url(figure)
+    return chart_data_url(environment.get_template("chart.svg").render(c=chart_layout(figure)))
 
 
 def _chart_description(figure: Figure) -> str:
@@ -230,7 +234,6 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "cite": _cite_html if is_html else _cite_markdown,
         "figure": format_figure,
         "portion": _portion_html if is_html else _portion_markdown,
-        "chart": _chart_data_url,
         "chart_alt": _chart_description,
         "series_table": series_table,
         "figure_sources": figure_sources,
@@ -239,5 +242,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "date": format_date,
         "date_range": format_date_range,
     }
+    if is_html:
+        filters["chart"] = _chart_data_url  # an SVG: escaped as markup, so never in Markdown
     environment.filters.update(filters)
     return environment
