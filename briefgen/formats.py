@@ -1,46 +1,121 @@
-"""One output: a briefing context rendered as the bytes of Markdown, HTML or PDF."""
+"""One fact sheet's briefings in memory: Markdown and HTML rendered here, each PDF as a job.
+
+The text formats take milliseconds; a PDF takes a second or more of WeasyPrint layout. So a
+PDF leaves this module as a `PdfJob` (the HTML, the print stylesheet, the options), which the
+build draws in this process or hands to a worker process (briefgen/worker.py), and the sheet's
+files are written only once every one of them is ready.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import unescape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .context import BriefingContext
+from .context import build_context
 from .discover import DEFAULT_TEMPLATES
 from .errors import EnvironmentProblem
 from .fonts import describe_missing, uncovered_characters
-from .pdf import PdfOptions, render_pdf
+from .pdf import PdfJob, PdfOptions
 from .render import Renderer
 
 if TYPE_CHECKING:
     from .loader import LoadedSheet
+    from .models import FactSheet
     from .pipeline import BuildOptions
 
 PAGE_LIMITS = {"onepager": 1}
 """Brief types whose PDF must fit a number of pages; the build fails, saying what spilled over."""
+DOWNLOAD_LABELS = {"pdf": "PDF", "md": "Markdown", "yaml": "Fact sheet (YAML)"}
 
 
-def render_output(
-    renderer: Renderer,
-    brief: BriefingContext,
-    loaded: LoadedSheet,
-    brief_type: str,
-    fmt: str,
-    options: BuildOptions,
-    *,
-    warn: Callable[[str], None],
-    html_of: Callable[[str], str],
-) -> bytes:
-    """One output's bytes; `html_of(brief_type)` gives the HTML, rendered once for both HTML and PDF."""
-    if fmt == "md":
-        return renderer.render(brief_type, "md", brief).encode()
-    html = html_of(brief_type)
-    if fmt == "html":
-        return html.encode()
-    check_font_coverage(html, str(loaded.path), strict=options.strict, warn=warn)
-    pdf_options = PdfOptions(
+@dataclass(frozen=True)
+class SheetTask:
+    path: Path
+    stamp: str
+    outputs: dict[Path, tuple[str, str]]
+    """Each output path → (brief type, format)."""
+    site_files: dict[Path, str] = field(default_factory=dict)
+    """The sheet's files in the published site → 'page', or the format copied there ('pdf', 'md', 'yaml')."""
+    generation: str = ""
+    """The build's fingerprint: templates compiled for another one are not reused."""
+
+
+@dataclass
+class RenderedSheet:
+    """A sheet's outputs: the text ones rendered, the PDFs still to draw."""
+
+    path: Path
+    files: dict[Path, bytes]
+    pdf_jobs: dict[Path, PdfJob]
+    copies: dict[Path, Path]
+    """Site downloads → the output they copy, which may be a PDF not drawn yet."""
+    warnings: list[str]
+    seconds: float
+    """Time spent rendering so far; each PDF's drawing time is added when it is done."""
+
+    def complete(self, pdfs: dict[Path, bytes]) -> dict[Path, bytes]:
+        """Every file of the sheet, given its drawn PDFs, in the order they are to be written."""
+        files = {**self.files, **pdfs}
+        return {**files, **{copy: files[original] for copy, original in self.copies.items()}}
+
+
+@dataclass
+class SheetOutcome:
+    path: Path
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> RenderedSheet:
+    """Render every text output of one valid sheet, and describe each of its PDFs as a job."""
+    from . import __version__
+
+    started = time.perf_counter()
+    sheet, previous = releasable_rounds(loaded, options.release_max)
+    brief = build_context(
+        sheet,
+        previous=previous,
+        version=task.stamp,
+        generator=f"briefgen {__version__}",
+        max_age_days=options.max_age_days,
+    )
+    renderer = Renderer(options.workspace_templates, task.generation)
+    html: dict[str, str] = {}  # by brief type: one render serves both the HTML file and the PDF
+    rendered = RenderedSheet(loaded.path, {}, {}, {}, [], 0.0)
+    for path, (brief_type, fmt) in task.outputs.items():
+        if fmt == "md":
+            rendered.files[path] = renderer.render(brief_type, "md", brief).encode()
+            continue
+        if brief_type not in html:
+            html[brief_type] = renderer.render(brief_type, "html", brief)
+        if fmt == "html":
+            rendered.files[path] = html[brief_type].encode()
+        else:
+            check_font_coverage(html[brief_type], str(loaded.path), strict=options.strict, warn=rendered.warnings.append)
+            rendered.pdf_jobs[path] = PdfJob(html[brief_type], renderer.stylesheet("print.css"), _pdf_options(loaded, brief_type, options))
+    full = {fmt: path for path, (brief_type, fmt) in task.outputs.items() if brief_type == "full"}
+    downloads = [(DOWNLOAD_LABELS[kind], path.name) for path, kind in task.site_files.items() if kind != "page"]
+    for path, kind in task.site_files.items():
+        if kind == "page":
+            extra = {"downloads": downloads, "home": "../index.html"}
+            rendered.files[path] = renderer.render("site/briefing", "html", brief, extra=extra).encode()
+        elif kind == "yaml":
+            rendered.files[path] = loaded.raw
+        else:
+            rendered.copies[path] = full[kind]
+    rendered.seconds = time.perf_counter() - started
+    return rendered
+
+
+def _pdf_options(loaded: LoadedSheet, brief_type: str, options: BuildOptions) -> PdfOptions:
+    return PdfOptions(
         label=str(loaded.path),
         asset_roots=[folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder],
         paper=options.paper,
@@ -51,7 +126,26 @@ def render_output(
         attachment_name=loaded.path.name,
         as_of=loaded.sheet.briefing.as_of,
     )
-    return render_pdf(html, renderer.stylesheet("print.css"), pdf_options)
+
+
+def releasable_rounds(loaded: LoadedSheet, limit: str | None) -> tuple[FactSheet, FactSheet | None]:
+    """The sheet and its previous round as they may be shown at `limit` (as they are, without one).
+
+    A previous round that cannot be released at all is left out, so the "what changed" section
+    cannot give away what it held.
+    """
+    from .release import NotReleasable, release
+
+    previous = loaded.previous.sheet if loaded.previous else None
+    if limit is None:
+        return loaded.sheet, previous
+    sheet = release(loaded.sheet, limit, str(loaded.path))
+    if previous is not None:
+        try:
+            previous = release(previous, limit, str(loaded.previous.path if loaded.previous else ""))
+        except NotReleasable:
+            previous = None
+    return sheet, previous
 
 
 def check_font_coverage(html: str, label: str, *, strict: bool, warn: Callable[[str], None]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import RenderError
@@ -45,6 +46,21 @@ class PdfOptions:
     attachment_name: str = "fact-sheet.yaml"
     as_of: date = date(1970, 1, 1)
     """Dates the attached fact sheet, so archival PDFs are reproducible too."""
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One PDF to draw: everything it needs travels with it, so a worker process can draw it."""
+
+    html: str
+    print_css: str
+    options: PdfOptions
+
+
+def draw(job: PdfJob) -> tuple[bytes, float]:
+    """The job's PDF, and the seconds it took."""
+    started = perf_counter()
+    return render_pdf(job.html, job.print_css, job.options), perf_counter() - started
 
 
 def render_pdf(html: str, print_css: str, options: PdfOptions) -> bytes:

@@ -18,13 +18,14 @@ from .discover import DEFAULT_TEMPLATES, find_fact_sheets
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
-from .worker import SheetOutcome, SheetTask, render_loaded, run_in_pool
 from .write import output_path, prepare_output
 
 if TYPE_CHECKING:
+    from .formats import RenderedSheet, SheetOutcome, SheetTask
     from .loader import LoadedSheet
     from .pdf import Paper
     from .progress import Progress
+    from .worker import PdfDrawer
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,24 @@ def _rebuild(
     result: BuildResult,
     progress: Progress | None,
 ) -> None:
+    from .worker import pdf_drawer
+
+    # Started before validation, so that the workers import WeasyPrint while this process works.
+    pdf_count = len(stale) * len(options.templates) if "pdf" in options.formats else 0
+    with pdf_drawer(options.jobs, pdf_count) as drawer:
+        _render_and_write(stale, raws, manifest, options, result, progress, drawer)
+
+
+def _render_and_write(
+    stale: list[Path],
+    raws: dict[Path, bytes],
+    manifest: Manifest,
+    options: BuildOptions,
+    result: BuildResult,
+    progress: Progress | None,
+    drawer: PdfDrawer,
+) -> None:
+    from .formats import render_sheet
     from .loader import load  # validation: only for sheets that changed
 
     sheets = {loaded.path: loaded for loaded in load(stale)}
@@ -168,31 +187,35 @@ def _rebuild(
         _check_releasable(list(sheets.values()), options.release_max)
     tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
     prepare_output(options.out_dir)
-
-    def finished(outcome: SheetOutcome) -> None:
-        for warning in outcome.warnings:
-            log.warning("warning: %s", warning)
-        loaded = sheets[outcome.path]
-        task = tasks[outcome.path]
-        manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
-        result.written.extend(outcome.written)
-        result.unchanged.extend(outcome.unchanged)
-        result.rebuilt.append(outcome.path)
-        result.timings[outcome.path] = outcome.seconds
-        if progress:
-            progress.done(outcome)
-
     if progress:
         progress.start(len(tasks))
-    jobs = min(options.jobs, len(tasks))
+    rendered = (render_sheet(sheets[path], task, options) for path, task in tasks.items())
     try:
-        if jobs > 1:
-            run_in_pool(list(tasks.values()), options, jobs, finished)
-        else:
-            for path, task in tasks.items():
-                finished(render_loaded(sheets[path], task, options))
+        for sheet, pdfs in drawer.draw_all(rendered):
+            outcome = _write_sheet(sheet, pdfs)
+            for warning in outcome.warnings:
+                log.warning("warning: %s", warning)
+            loaded, task = sheets[outcome.path], tasks[outcome.path]
+            manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
+            result.written.extend(outcome.written)
+            result.unchanged.extend(outcome.unchanged)
+            result.rebuilt.append(outcome.path)
+            result.timings[outcome.path] = outcome.seconds
+            if progress:
+                progress.done(outcome)
     finally:
         manifest.write()  # what was finished stays recorded, even if a later sheet failed
+
+
+def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, bytes]) -> SheetOutcome:
+    """Write all of one sheet's files at once: a failure before this leaves its earlier files whole."""
+    from .formats import SheetOutcome
+    from .write import write_atomic
+
+    outcome = SheetOutcome(sheet.path, seconds=sheet.seconds, warnings=sheet.warnings)
+    for path, content in sheet.complete(pdfs).items():
+        (outcome.written if write_atomic(path, content) else outcome.unchanged).append(path)
+    return outcome
 
 
 def _check_releasable(sheets: list[LoadedSheet], limit: str) -> None:
@@ -216,6 +239,8 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
     for sheet_path, record in manifest.sheets.items():
         if Path(sheet_path) not in rebuilding and Path(sheet_path).is_file():
             claimed.update({options.out_dir / relative: Path(sheet_path) for relative in record.outputs})
+    from .formats import SheetTask
+
     tasks: dict[Path, SheetTask] = {}
     clashes: list[Problem] = []
     for path, loaded in sheets.items():

@@ -7,9 +7,10 @@ on the CLI's side, so the library itself never prints.
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .worker import SheetOutcome
+if TYPE_CHECKING:
+    from .formats import SheetOutcome
 
 
 class Progress(Protocol):

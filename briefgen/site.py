@@ -1,6 +1,6 @@
 """The published site's shared pages: the index, one page per negotiation, an Atom feed, a JSON index.
 
-Each briefing's own page and downloads are written with the briefing (briefgen/worker.py);
+Each briefing's own page and downloads are written with the briefing (briefgen/formats.py);
 this module writes what lists them, from the manifest's record of every briefing built into
 the output folder, so an unchanged briefing need not be loaded again. Every link is relative
 and nothing is fetched from elsewhere, so the site works from file:// and any static host.

@@ -1,136 +1,158 @@
-"""Render one fact sheet's briefings, in this process or in a pool of worker processes.
+"""Where PDFs are drawn: in this process, or in a pool of worker processes.
 
-A worker renders every format and brief type of a sheet in memory, then writes them, so a
-failure leaves that sheet's earlier files whole. Workers start from a fork server that has
-already imported WeasyPrint, keep one font configuration each, and are replaced after a
-number of sheets so that memory stays bounded however many sheets a build has.
+The pool is started first, before the fact sheets are even validated, from a fork server that
+imports WeasyPrint while this process loads and templates the sheets: for a single briefing,
+that import (the largest fixed cost after layout itself) overlaps everything briefgen does
+before layout. Workers receive HTML, not fact sheets, so they never load pydantic or Jinja;
+each keeps one font configuration and is replaced after a number of PDFs, which bounds its
+memory however large the build.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+from .errors import RenderError
+from .pdf import MAX_RENDER_SECONDS
 
 if TYPE_CHECKING:
-    from .loader import LoadedSheet
-    from .models import FactSheet
-    from .pipeline import BuildOptions
+    from multiprocessing.pool import Pool
 
-SHEETS_PER_WORKER = 16
-"""A worker is replaced after this many sheets, which bounds its memory."""
+    from .formats import RenderedSheet
 
+PDFS_PER_WORKER = 24
+"""A worker is replaced after drawing this many PDFs, which bounds its memory."""
+SHEETS_IN_FLIGHT_PER_WORKER = 2
+"""Sheets templated ahead of the workers: enough to keep them busy, few enough to bound memory."""
+RESULT_TIMEOUT = 3 * MAX_RENDER_SECONDS
+"""No PDF for this long means a worker died (the kernel's OOM killer, say) with a job in hand."""
 
-@dataclass(frozen=True)
-class SheetTask:
-    path: Path
-    stamp: str
-    outputs: dict[Path, tuple[str, str]]
-    """Each output path → (brief type, format)."""
-    site_files: dict[Path, str] = field(default_factory=dict)
-    """The sheet's files in the published site → 'page', or the format copied there ('pdf', 'md', 'yaml')."""
-    generation: str = ""
-    """The build's fingerprint: templates compiled for another one are not reused."""
+Completed = tuple["RenderedSheet", dict[Path, bytes]]
+"""A sheet and its drawn PDFs, by output path."""
 
 
-@dataclass
-class SheetOutcome:
-    path: Path
-    written: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
+class PdfDrawer(Protocol):
+    def draw_all(self, sheets: Iterable[RenderedSheet]) -> Iterator[Completed]: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None: ...
 
 
-def render_loaded(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> SheetOutcome:
-    """Render and write every output of one valid fact sheet."""
-    from . import __version__
-    from .context import build_context
-    from .formats import render_output
-    from .render import Renderer
-    from .write import write_atomic
-
-    started = time.perf_counter()
-    outcome = SheetOutcome(loaded.path)
-    sheet, previous = releasable_rounds(loaded, options.release_max)
-    brief = build_context(
-        sheet,
-        previous=previous,
-        version=task.stamp,
-        generator=f"briefgen {__version__}",
-        max_age_days=options.max_age_days,
-    )
-    renderer = Renderer(options.workspace_templates, task.generation)
-    html_of = lru_cache(maxsize=None)(lambda brief_type: renderer.render(brief_type, "html", brief))
-    rendered = {
-        path: render_output(renderer, brief, loaded, brief_type, fmt, options, warn=outcome.warnings.append, html_of=html_of)
-        for path, (brief_type, fmt) in task.outputs.items()
-    }
-    full = {fmt: rendered[path] for path, (brief_type, fmt) in task.outputs.items() if brief_type == "full"}
-    downloads = [(DOWNLOAD_LABELS[kind], path.name) for path, kind in task.site_files.items() if kind != "page"]
-    for path, kind in task.site_files.items():
-        if kind == "page":
-            page = renderer.render("site/briefing", "html", brief, extra={"downloads": downloads, "home": "../index.html"})
-            rendered[path] = page.encode()
-        else:
-            rendered[path] = loaded.raw if kind == "yaml" else full[kind]
-    for path, content in rendered.items():
-        (outcome.written if write_atomic(path, content) else outcome.unchanged).append(path)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+def pdf_drawer(jobs: int, pdf_count: int) -> PdfDrawer:
+    """A pool of up to `jobs` workers when that can help, else this process."""
+    workers = min(jobs, pdf_count)
+    return WorkerPool(workers) if jobs > 1 and workers >= 1 else InProcess()
 
 
-DOWNLOAD_LABELS = {"pdf": "PDF", "md": "Markdown", "yaml": "Fact sheet (YAML)"}
+class InProcess:
+    """Draw each sheet's PDFs here, one sheet after another."""
+
+    def draw_all(self, sheets: Iterable[RenderedSheet]) -> Iterator[Completed]:
+        from .pdf import draw
+
+        for sheet in sheets:
+            pdfs = {}
+            for path, job in sheet.pdf_jobs.items():
+                pdfs[path], seconds = draw(job)
+                sheet.seconds += seconds
+            yield sheet, pdfs
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        return None
 
 
-def releasable_rounds(loaded: LoadedSheet, limit: str | None) -> tuple[FactSheet, FactSheet | None]:
-    """The sheet and its previous round as they may be shown at `limit` (as they are, without one).
-
-    A previous round that cannot be released at all is left out, so the "what changed" section
-    cannot give away what it held.
-    """
-    from .release import NotReleasable, release
-
-    previous = loaded.previous.sheet if loaded.previous else None
-    if limit is None:
-        return loaded.sheet, previous
-    sheet = release(loaded.sheet, limit, str(loaded.path))
-    if previous is not None:
-        try:
-            previous = release(previous, limit, str(loaded.previous.path if loaded.previous else ""))
-        except NotReleasable:
-            previous = None
-    return sheet, previous
-
-
-def run_in_pool(tasks: list[SheetTask], options: BuildOptions, jobs: int, on_done: Callable[[SheetOutcome], None]) -> None:
-    """Render `tasks` on `jobs` worker processes; the first failure stops the build and is raised.
+class WorkerPool:
+    """Draw PDFs on worker processes; the first failure stops the build and is raised here.
 
     multiprocessing.Pool, not ProcessPoolExecutor: on Python 3.11 the executor deadlocks when it
     replaces a worker after max_tasks_per_child (CPython gh-115634); Pool replaces them safely.
+    Creating a Pool waits for the fork server's imports, so it is created on a thread of its own.
     """
-    import multiprocessing
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["briefgen.worker", "briefgen.formats", "weasyprint"])
-    pool = context.Pool(processes=jobs, maxtasksperchild=SHEETS_PER_WORKER)
-    try:
-        for outcome in pool.imap_unordered(_render_task, [(task, options) for task in tasks]):
-            on_done(outcome)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Pool | None = None
+        self._failure: BaseException | None = None
+        self._starting = threading.Thread(target=self._start, name="briefgen-pool", daemon=True)
+        self._starting.start()
 
+    def _start(self) -> None:
+        import multiprocessing
 
-def _render_task(job: tuple[SheetTask, BuildOptions]) -> SheetOutcome:
-    from .loader import load
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["briefgen.pdf", "weasyprint"])
+            self._pool = context.Pool(processes=self.workers, maxtasksperchild=PDFS_PER_WORKER)
+        except Exception as error:  # noqa: BLE001 -- re-raised on the build's own thread, in _started()
+            self._failure = error
 
-    task, options = job
-    (loaded,) = load([task.path])
-    return render_loaded(loaded, task, options)
+    def _started(self) -> Pool:
+        self._starting.join()
+        if self._pool is None:
+            raise self._failure or RenderError("the PDF worker pool did not start")
+        return self._pool
+
+    def draw_all(self, sheets: Iterable[RenderedSheet]) -> Iterator[Completed]:
+        """Yield each sheet once all its PDFs are drawn, in the order they finish."""
+        from .pdf import draw
+
+        pool = self._started()
+        done: queue.Queue[tuple[int, Path, tuple[bytes, float] | None, BaseException | None]] = queue.Queue()
+
+        def drawn(number: int, path: Path, result: tuple[bytes, float]) -> None:
+            done.put((number, path, result, None))
+
+        def failed(number: int, path: Path, error: BaseException) -> None:
+            done.put((number, path, None, error))
+
+        waiting: dict[int, tuple[RenderedSheet, dict[Path, bytes]]] = {}
+        pending = iter(enumerate(sheets))
+        exhausted = False
+        while True:
+            while not exhausted and len(waiting) < SHEETS_IN_FLIGHT_PER_WORKER * self.workers:
+                number, sheet = next(pending, (-1, None))
+                if sheet is None:
+                    exhausted = True
+                elif not sheet.pdf_jobs:
+                    yield sheet, {}
+                else:
+                    waiting[number] = (sheet, {})
+                    for path, job in sheet.pdf_jobs.items():
+                        pool.apply_async(draw, (job,), callback=partial(drawn, number, path), error_callback=partial(failed, number, path))
+            if not waiting:
+                return
+            try:
+                number, path, result, error = done.get(timeout=RESULT_TIMEOUT)
+            except queue.Empty:
+                raise RenderError(f"no PDF came back from the workers in {RESULT_TIMEOUT} s; one of them may have been killed") from None
+            if error is not None or result is None:
+                raise error or RenderError(f"{path}: a worker returned no PDF")
+            sheet, pdfs = waiting[number]
+            pdfs[path], seconds = result
+            sheet.seconds += seconds
+            if len(pdfs) == len(sheet.pdf_jobs):
+                del waiting[number]
+                yield sheet, pdfs
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._starting.join()
+        if self._pool is None:
+            return
+        if error is None:
+            self._pool.close()
+        else:
+            self._pool.terminate()
+        self._pool.join()

@@ -150,7 +150,8 @@ def test_killed_mid_pdf_leaves_the_previous_pdf_whole(examples_copy: Path, tmp_p
         "    return result\n"
         "pdf._write = slow\n"
         "from briefgen.cli import main\n"
-        f"sys.exit(main(['build', {str(london)!r}, '--out', {str(out)!r}, '--format', 'pdf', '--no-site']))\n"
+        # --jobs 1: the PDF is drawn in this process, where the slowed-down _write is.
+        f"sys.exit(main(['build', {str(london)!r}, '--out', {str(out)!r}, '--format', 'pdf', '--no-site', '--jobs', '1']))\n"
     )
     process = subprocess.Popen([sys.executable, "-c", script])
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import BuildOptions, build
-from briefgen.worker import SHEETS_PER_WORKER
+from briefgen.worker import PDFS_PER_WORKER
 
 from .conftest import EXAMPLES, MINIMAL_SHEET
 
@@ -28,15 +28,18 @@ def many_sheets(folder: Path, count: int) -> list[Path]:
 
 
 def test_worker_pool_survives_replacing_its_workers(tmp_path: Path) -> None:
-    """With more sheets than workers take before they are replaced, --jobs 2 still finishes (no deadlock)."""
-    count = 2 * SHEETS_PER_WORKER + 8
+    """With more PDFs than workers draw before they are replaced, --jobs 2 still finishes (no deadlock)."""
+    count = (2 * PDFS_PER_WORKER + 8) // 3 + 1  # three brief types: three PDFs per sheet
     many_sheets(tmp_path / "briefs", count)
     result = subprocess.run(
-        [sys.executable, "-m", "briefgen", "build", str(tmp_path / "briefs"), "--out", str(tmp_path / "out"), "--format", "md", "--no-site", "--jobs", "2"],
-        capture_output=True, text=True, timeout=240, check=False,
+        [sys.executable, "-m", "briefgen", "build", str(tmp_path / "briefs"), "--out", str(tmp_path / "out"), "--format", "pdf",
+         "--template", "full,onepager,talking-points", "--no-site", "--jobs", "2"],
+        capture_output=True, text=True, timeout=400, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert len(list((tmp_path / "out" / "test-talks").glob("*.md"))) == count
+    pdfs = list((tmp_path / "out" / "test-talks").glob("*.pdf"))
+    assert len(pdfs) == 3 * count > 2 * PDFS_PER_WORKER
+    assert all(path.read_bytes().startswith(b"%PDF-") for path in pdfs)
 
 
 def test_two_workers_write_the_same_bytes_as_one(tmp_path: Path) -> None:
