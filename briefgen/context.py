@@ -7,6 +7,7 @@ format, so Markdown, HTML and PDF cannot drift apart. Building it is pure: no cl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare
@@ -49,9 +50,10 @@ class BriefingContext:
     max_age_days: int
     change_sections: list[ChangeSection]
 
-    @property
+    @cached_property
     def marking(self) -> str:
-        """The banner: the highest marking of anything in the briefing, not just its own."""
+        """The banner: the highest marking of anything in the briefing, not just its own
+        (worked out once: every page's header and footer asks for it)."""
         return banner(self.sheet)
 
     @property

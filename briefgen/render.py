@@ -10,6 +10,7 @@ included, runs in Jinja's immutable sandbox.
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import nh3
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
@@ -35,6 +37,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from . import __version__
 from .context import BriefingContext, figure_sources, series_table
 from .discover import DEFAULT_TEMPLATES
 from .errors import RenderError, UsageError
@@ -60,10 +63,12 @@ class MarkdownText(str):
     """Text that is already Markdown, so the Markdown environment passes it through unescaped."""
 
 
+@lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> Markup:
-    """Markdown from a fact sheet as HTML that can carry no script, style, frame or unsafe URL."""
-    converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    html = converter.convert(text)
+    """Markdown from a fact sheet as HTML that can carry no script, style, frame or unsafe URL.
+
+    Remembered by text: a briefing's site page and its brief types convert the same fields."""
+    html = _markdown_converter().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -73,6 +78,13 @@ def markdown_to_html(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(_unwrap_single_paragraph(clean))
+
+
+@lru_cache(maxsize=1)
+def _markdown_converter() -> markdown.Markdown:
+    """One converter per process, reset before each use: building one (its extensions, their
+    patterns) cost more than the conversions of a whole briefing."""
+    return markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
 def _unwrap_single_paragraph(html: str) -> str:
@@ -213,6 +225,36 @@ def _describe_template_error(error: TemplateError, name: str) -> str:
     return f"{located}: template error: {error.message or error}"
 
 
+class _TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates kept between runs, as Python keeps .pyc files: compiling the default
+    templates takes longer than rendering a briefing with them. Jinja reuses an entry only while
+    the template's source is unchanged; the file names carry briefgen's version and the format,
+    which decide how a template compiles. A cache that cannot be written is only slower."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def template_cache_folder() -> Path:
+    """$BRIEFGEN_CACHE_DIR, else briefgen/ in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
+    configured = os.environ.get("BRIEFGEN_CACHE_DIR")
+    if configured:
+        return Path(configured) / "templates"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / "templates"
+
+
+def _template_cache(fmt: TextFormat) -> _TemplateCache | None:
+    folder = template_cache_folder()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder), pattern=f"briefgen-{__version__}-{fmt}-%s.cache")
+
+
 @lru_cache(maxsize=8)
 def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> ImmutableSandboxedEnvironment:
     defaults = FileSystemLoader(DEFAULT_TEMPLATES)
@@ -228,6 +270,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=_template_cache(fmt),
     )
     filters: dict[str, Callable[..., Any]] = {
         "md": markdown_to_html if is_html else markdown_passthrough,

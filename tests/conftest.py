@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -105,3 +106,11 @@ def examples_copy(tmp_path: Path) -> Path:
     target = tmp_path / "briefs" / "us-china"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+@pytest.fixture(autouse=True, scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Compiled templates go to a folder of the test run's own, not the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("briefgen-cache")
+    os.environ["BRIEFGEN_CACHE_DIR"] = str(folder)
+    return folder

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,3 +141,41 @@ def test_autoescape_applies_whatever_the_file_name(write_sheet: Callable[..., Pa
     templates = workspace(tmp_path, {"full.html": '{% include "people.txt" %}', "people.txt": "{% for p in b.sheet.people %}{{ p.name }}{% endfor %}"})
     html = render(path, "html", templates)
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_compiled_templates_are_cached_and_an_edit_is_never_served_stale(write_sheet: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh process reuses templates compiled by the last one, but an edited template is compiled again."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(cache))
+    templates = workspace(tmp_path, {"full.md": "first version: {{ b.sheet.round.title }}\n"})
+    sheet = write_sheet()
+
+    def build_in_a_new_process() -> str:
+        out = tmp_path / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(
+            [sys.executable, "-m", "briefgen", "build", str(sheet), "--out", str(out), "--format", "md", "--no-site", "--templates", str(templates)],
+            check=True, capture_output=True,
+        )
+        return next(out.rglob("*.md")).read_text(encoding="utf-8")
+
+    assert build_in_a_new_process() == "first version: First round\n"
+    compiled = {path: path.stat().st_mtime_ns for path in (cache / "templates").iterdir()}
+    assert compiled  # the compiled template was kept
+    assert build_in_a_new_process() == "first version: First round\n"
+    assert {path: path.stat().st_mtime_ns for path in (cache / "templates").iterdir()} == compiled  # reused, not rewritten
+    (templates / "full.md").write_text("second version: {{ b.sheet.round.title }}\n", encoding="utf-8")
+    assert build_in_a_new_process() == "second version: First round\n"
+
+
+def test_an_unwritable_template_cache_only_costs_time(write_sheet: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the cache folder cannot be made, briefings are built all the same."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(blocker / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "briefgen", "build", str(write_sheet()), "--out", str(tmp_path / "out"), "--format", "md,html", "--no-site"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "out").rglob("*.*"))) == 3  # md, html, and the manifest
