@@ -106,7 +106,7 @@ class WorkerPool:
         """Yield each sheet once all its PDFs are drawn, in the order they finish."""
         from .pdf import draw
 
-        pool = self._started()
+        pool: Pool | None = None  # waited for only once the first sheet is templated
         done: queue.Queue[tuple[int, Path, tuple[bytes, float] | None, BaseException | None]] = queue.Queue()
 
         def drawn(number: int, path: Path, result: tuple[bytes, float]) -> None:
@@ -126,6 +126,8 @@ class WorkerPool:
                 elif not sheet.pdf_jobs:
                     yield sheet, {}
                 else:
+                    if pool is None:
+                        pool = self._started()
                     waiting[number] = (sheet, {})
                     for path, job in sheet.pdf_jobs.items():
                         pool.apply_async(draw, (job,), callback=partial(drawn, number, path), error_callback=partial(failed, number, path))
