@@ -6,7 +6,10 @@ The public API is imported lazily, so `briefgen --help` does not pay for pydanti
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

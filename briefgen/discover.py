@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
@@ -20,15 +21,7 @@ def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                sorted(
-                    candidate
-                    for candidate in path.rglob("*")
-                    if candidate.suffix in FACT_SHEET_SUFFIXES
-                    and candidate.is_file()
-                    and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
-                )
-            )
+            found.extend(sorted(_sheets_below(path)))
         elif path.is_file():
             found.append(path)
         else:
@@ -37,3 +30,30 @@ def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
     if not unique:
         raise UsageError(f"no fact sheets (*.yaml) found in {', '.join(map(str, paths))}")
     return unique
+
+
+def _sheets_below(folder: Path) -> Iterator[Path]:
+    """os.walk, not Path.rglob: hidden folders are pruned before they are entered, not filtered after."""
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if name.endswith(FACT_SHEET_SUFFIXES) and not name.startswith("."):
+                candidate = Path(parent, name)
+                if candidate.is_file():
+                    yield candidate
+
+
+def real_paths(paths: Iterable[Path]) -> dict[Path, Path]:
+    """Each path resolved as Path.resolve() does, but each folder only once: a rebuild resolves
+    every fact sheet, and most share a few folders. A file that is itself a link is resolved whole."""
+    folders: dict[str, str] = {}
+    real: dict[Path, Path] = {}
+    for path in paths:
+        if os.path.islink(path):
+            real[path] = path.resolve()
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        real[path] = Path(folders[folder], path.name)
+    return real

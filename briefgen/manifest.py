@@ -16,7 +16,10 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
+if TYPE_CHECKING:
+    from typing import Any
 
 from .versioning import repository_head
 
@@ -67,7 +70,9 @@ class Manifest:
         }
         write_atomic(self.out_dir / MANIFEST_NAME, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
-    def stale(self, raws: dict[Path, bytes], wanted: Callable[[dict[str, Any]], list[Path]]) -> tuple[set[Path], set[Path]]:
+    def stale(
+        self, raws: dict[Path, bytes], real: dict[Path, Path], wanted: Callable[[dict[str, Any]], list[str]]
+    ) -> tuple[set[Path], set[Path]]:
         """(sheets whose outputs must be rebuilt, sheets whose stamp must be checked with git).
 
         A sheet is rebuilt if it is new, changed, its previous round changed, or an output it
@@ -77,23 +82,30 @@ class Manifest:
         """
         rebuild: set[Path] = set()
         restamp: set[Path] = set()
-        shas = {path.resolve(): sha_of(raw) for path, raw in raws.items()}
+        resolved = real
+        shas = {resolved[path]: sha_of(raw) for path, raw in raws.items()}
+        heads: dict[Path, str | None] = {}  # by folder: read HEAD once, not once per sheet
         for path in raws:
-            record = self.sheets.get(str(path.resolve()))
-            if record is None or record.sha != shas[path.resolve()] or not self._outputs_intact(record, wanted(record.summary)) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
+            record = self.sheets.get(str(resolved[path]))
+            if record is None or record.sha != shas[resolved[path]] or not self._outputs_intact(record, wanted(record.summary)) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
                 rebuild.add(path)
-            elif repository_head(path) != record.head:
+                continue
+            folder = resolved[path].parent
+            if folder not in heads:
+                heads[folder] = repository_head(resolved[path])
+            if heads[folder] != record.head:
                 restamp.add(path)
         return rebuild, restamp
 
-    def _outputs_intact(self, record: SheetRecord, wanted: list[Path]) -> bool:
-        for path in wanted:
-            relative = path.relative_to(self.out_dir).as_posix()
+    def _outputs_intact(self, record: SheetRecord, wanted: list[str]) -> bool:
+        """Every file in `wanted` (relative to the output folder) is as it was written."""
+        folder = str(self.out_dir)
+        for relative in wanted:
             if relative not in record.outputs:
                 return False
             size, mtime_ns = record.outputs[relative]
             try:
-                stat = os.stat(path)
+                stat = os.stat(os.path.join(folder, relative))
             except OSError:
                 return False
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):

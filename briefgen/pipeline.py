@@ -11,16 +11,18 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .discover import DEFAULT_TEMPLATES, find_fact_sheets
+from .discover import DEFAULT_TEMPLATES, find_fact_sheets, real_paths
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
-from .write import output_path, prepare_output
+from .write import check_inside, output_name, prepare_output
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
+    from typing import Any
+
     from .formats import RenderedSheet, SheetOutcome, SheetTask
     from .loader import LoadedSheet
     from .pdf import Paper
@@ -62,30 +64,37 @@ class BuildOptions:
 
     def outputs_for(self, summary: dict[str, Any]) -> dict[Path, tuple[str, str]]:
         """Every output path one sheet gets, with the (brief type, format) that makes it."""
+        return {self.out_dir / name: made_by for name, made_by in self._output_names(summary).items()}
+
+    def site_files_for(self, summary: dict[str, Any]) -> dict[Path, str]:
+        """A sheet's files in the published site: its page, and the downloads offered there."""
+        return {self.out_dir / name: kind for name, kind in self._site_names(summary).items()}
+
+    def file_names_for(self, summary: dict[str, Any]) -> list[str]:
+        """Every file one sheet gets, relative to the output folder: what a no-op rebuild checks."""
+        return [*self._output_names(summary), *self._site_names(summary)]
+
+    def _output_names(self, summary: dict[str, Any]) -> dict[str, tuple[str, str]]:
         return {
-            output_path(self.out_dir, summary["negotiation"], summary["as_of"], summary["round"], brief_type, fmt): (brief_type, fmt)
+            output_name(summary["negotiation"], summary["as_of"], summary["round"], brief_type, fmt): (brief_type, fmt)
             for brief_type in self.templates
             for fmt in self.formats
         }
 
-    def site_files_for(self, summary: dict[str, Any]) -> dict[Path, str]:
-        """A sheet's files in the published site: its page, and the downloads offered there.
-
-        Drafts stay out unless asked for; the fact sheet itself is not offered in a release
-        build, since it holds what the release leaves out.
-        """
+    def _site_names(self, summary: dict[str, Any]) -> dict[str, str]:
+        """Drafts stay out of the site unless asked for; the fact sheet itself is not offered in
+        a release build, since it holds what the release leaves out."""
         if not self.site or (summary["status"] == "draft" and not self.include_drafts):
             return {}
-        root = self.out_dir / SITE_FOLDER
 
-        def path(fmt: str) -> Path:
-            return output_path(root, summary["negotiation"], summary["as_of"], summary["round"], "full", fmt)
+        def name(fmt: str) -> str:
+            return f"{SITE_FOLDER}/{output_name(summary['negotiation'], summary['as_of'], summary['round'], 'full', fmt)}"
 
-        files = {path("html"): "page"}
+        files = {name("html"): "page"}
         if "full" in self.templates:
-            files.update({path(fmt): fmt for fmt in ("pdf", "md") if fmt in self.formats})
+            files.update({name(fmt): fmt for fmt in ("pdf", "md") if fmt in self.formats})
         if self.release_max is None:
-            files[path("yaml")] = "yaml"
+            files[name("yaml")] = "yaml"
         return files
 
 
@@ -117,14 +126,15 @@ def build(
     sheet_paths = find_fact_sheets(paths)
     raws = {path: path.read_bytes() for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options)))
-    stale = _stale_sheets(manifest, raws, options)
+    real = real_paths(sheet_paths)
+    stale = _stale_sheets(manifest, raws, real, options)
     result = BuildResult()
     if stale:
         _rebuild(sorted(stale), raws, manifest, options, result, progress)
     for path in sheet_paths:
         if path not in stale:
-            summary = manifest.sheets[str(path.resolve())].summary
-            result.unchanged.extend([*options.outputs_for(summary), *options.site_files_for(summary)])
+            summary = manifest.sheets[str(real[path])].summary
+            result.unchanged.extend(options.out_dir / name for name in options.file_names_for(summary))
     if options.site and (stale or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
         from .site import write_site_index
 
@@ -136,15 +146,12 @@ def template_folders(options: BuildOptions) -> list[Path]:
     return [folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder]
 
 
-def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], options: BuildOptions) -> set[Path]:
-    def wanted(summary: dict[str, Any]) -> list[Path]:
-        return [*options.outputs_for(summary), *options.site_files_for(summary)]
-
-    rebuild, restamp = manifest.stale(raws, wanted)
+def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> set[Path]:
+    rebuild, restamp = manifest.stale(raws, real, options.file_names_for)
     if restamp:  # HEAD moved: a stamp may have changed, and only git can say
         stamps = version_stamps({path: raws[path] for path in restamp})
         for path in restamp:
-            record = manifest.sheets[str(path.resolve())]
+            record = manifest.sheets[str(real[path])]
             if stamps[path] != record.stamp:
                 rebuild.add(path)
             else:
@@ -248,6 +255,7 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
         outputs = options.outputs_for(summary)
         site_files = options.site_files_for(summary)
         for target in [*outputs, *site_files]:
+            check_inside(options.out_dir, target)
             other = claimed.get(target)
             if other is not None and other != path.resolve():
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))

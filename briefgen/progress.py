@@ -7,16 +7,17 @@ on the CLI's side, so the library itself never prints.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Protocol
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from .formats import SheetOutcome
 
+    class Progress(Protocol):
+        def start(self, total: int) -> None: ...
 
-class Progress(Protocol):
-    def start(self, total: int) -> None: ...
-
-    def done(self, outcome: SheetOutcome) -> None: ...
+        def done(self, outcome: SheetOutcome) -> None: ...
 
 
 class PlainProgress:

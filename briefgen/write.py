@@ -8,7 +8,6 @@ file or the new one, never half of one. Temporaries left by a killed run are swe
 from __future__ import annotations
 
 import os
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -19,13 +18,22 @@ MAX_NAME_BYTES = 80
 
 
 def output_path(out_dir: Path, negotiation: str, as_of: str, round_id: str, template: str, fmt: str) -> Path:
-    """build/<negotiation>/<as-of>-<round>[.<template>].<fmt>: dated, and never outside `out_dir`."""
+    """build/<negotiation>/<as-of>-<round>[.<template>].<fmt>: dated, each part one safe name."""
+    return out_dir / output_name(negotiation, as_of, round_id, template, fmt)
+
+
+def output_name(negotiation: str, as_of: str, round_id: str, template: str, fmt: str) -> str:
+    """'<negotiation>/<as-of>-<round>[.<template>].<fmt>', relative to the output folder.
+
+    Pure string work, no file system: a no-op rebuild derives thousands of these."""
     suffix = "" if template == "full" else f".{template}"
-    name = safe_name(f"{as_of}-{round_id}{suffix}.{fmt}")
-    path = out_dir / safe_name(negotiation) / name
+    return f"{safe_name(negotiation)}/{safe_name(f'{as_of}-{round_id}{suffix}.{fmt}')}"
+
+
+def check_inside(out_dir: Path, path: Path) -> None:
+    """Refuse to write `path` if it resolves outside `out_dir` (through a symbolic link, say)."""
     if not path.resolve().is_relative_to(out_dir.resolve()):
         raise UsageError(f"refusing to write {path}: it is outside the output folder {out_dir}")
-    return path
 
 
 def safe_name(name: str) -> str:
@@ -40,6 +48,8 @@ def safe_name(name: str) -> str:
 
 def prepare_output(out_dir: Path) -> None:
     """Make sure `out_dir` can be written, and remove temporaries a killed run left behind."""
+    import tempfile  # only when writing: not on the no-op rebuild's path
+
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out_dir, prefix=TEMP_PREFIX):
@@ -53,6 +63,8 @@ def prepare_output(out_dir: Path) -> None:
 
 def write_atomic(path: Path, content: bytes) -> bool:
     """Replace `path` with `content` atomically; return False (and touch nothing) if it is unchanged."""
+    import tempfile
+
     try:
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
             return False
