@@ -7,13 +7,13 @@ decides what the user sees (errors on stderr, one line each; progress with --ver
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem, UsageError
+from .progress import configure_logging
 
 DEFAULT_BRIEFS = Path("briefs")
 ISSUE_TRACKER = "the briefgen issue tracker"
@@ -99,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
-    _configure_logging(verbose=getattr(args, "verbose", False))
+    if args.command != "build":  # a build configures logging when it has work to do (progress.py)
+        configure_logging(verbose=False)
     try:
         return _run(args)
     except InvalidFactSheets as error:
@@ -237,16 +238,6 @@ def _workspace_templates(given: Path | None) -> Path | None:
     if not given.is_dir():
         raise UsageError(f"--templates {given}: no such folder")
     return given
-
-
-def _configure_logging(*, verbose: bool) -> None:
-    """briefgen's own log on stderr; WeasyPrint's progress chatter stays off (its errors fail the build)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = logging.getLogger("briefgen")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _run(args: argparse.Namespace) -> int:

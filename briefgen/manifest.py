@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on th
 if TYPE_CHECKING:
     from typing import Any
 
-from .versioning import repository_head
+from .versioning import folder_head
 
 MANIFEST_NAME = ".briefgen-manifest.json"
 FORMAT = 1
@@ -40,6 +40,15 @@ class SheetRecord:
     """Output path (relative to the output folder) → [size, mtime_ns] when written."""
     summary: dict[str, Any] = field(default_factory=dict)
     """Facts about the sheet the build needs without loading it (ids, dates, title, marking)."""
+
+
+@dataclass
+class Staleness:
+    rebuild: set[Path] = field(default_factory=set)
+    restamp: set[Path] = field(default_factory=set)
+    """Current but for the version stamp, which only git can tell: HEAD moved since their build."""
+    current: dict[Path, list[str]] = field(default_factory=dict)
+    """Sheets not to rebuild (unless their stamp changed) → their files, relative to the output folder."""
 
 
 @dataclass
@@ -72,30 +81,30 @@ class Manifest:
 
     def stale(
         self, raws: dict[Path, bytes], real: dict[Path, Path], wanted: Callable[[dict[str, Any]], list[str]]
-    ) -> tuple[set[Path], set[Path]]:
-        """(sheets whose outputs must be rebuilt, sheets whose stamp must be checked with git).
+    ) -> Staleness:
+        """Which sheets must be rebuilt, which need their stamp checked with git, and which are current.
 
         A sheet is rebuilt if it is new, changed, its previous round changed, or an output it
         should have (`wanted`, from its recorded summary) is missing or was touched. If only
         the repository's HEAD moved, its stamp may have changed: the caller asks git and
         rebuilds only if it did.
         """
-        rebuild: set[Path] = set()
-        restamp: set[Path] = set()
-        resolved = real
-        shas = {resolved[path]: sha_of(raw) for path, raw in raws.items()}
+        staleness = Staleness()
+        shas = {real[path]: sha_of(raw) for path, raw in raws.items()}
         heads: dict[Path, str | None] = {}  # by folder: read HEAD once, not once per sheet
         for path in raws:
-            record = self.sheets.get(str(resolved[path]))
-            if record is None or record.sha != shas[resolved[path]] or not self._outputs_intact(record, wanted(record.summary)) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
-                rebuild.add(path)
+            record = self.sheets.get(str(real[path]))
+            names = wanted(record.summary) if record is not None else []
+            if record is None or record.sha != shas[real[path]] or not self._outputs_intact(record, names) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
+                staleness.rebuild.add(path)
                 continue
-            folder = resolved[path].parent
+            staleness.current[path] = names
+            folder = real[path].parent
             if folder not in heads:
-                heads[folder] = repository_head(resolved[path])
+                heads[folder] = folder_head(folder)
             if heads[folder] != record.head:
-                restamp.add(path)
-        return rebuild, restamp
+                staleness.restamp.add(path)
+        return staleness
 
     def _outputs_intact(self, record: SheetRecord, wanted: list[str]) -> bool:
         """Every file in `wanted` (relative to the output folder) is as it was written."""

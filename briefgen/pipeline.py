@@ -6,7 +6,6 @@ heavy import, so a rebuild with nothing to do never loads pydantic, Jinja or Wea
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from . import __version__
 from .discover import DEFAULT_TEMPLATES, find_fact_sheets, real_paths
 from .errors import InvalidFactSheets, Problem, UsageError
-from .manifest import Manifest, SheetRecord, fingerprint, sha_of
+from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
 from .write import check_inside, output_name, prepare_output
 
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from .pdf import Paper
     from .progress import Progress
     from .worker import PdfDrawer
-
-log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "pdf")
 SITE_FOLDER = "site"
@@ -126,15 +123,13 @@ def build(
     sheet_paths = find_fact_sheets(paths)
     raws = {path: path.read_bytes() for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options)))
-    real = real_paths(sheet_paths)
-    stale = _stale_sheets(manifest, raws, real, options)
+    staleness = _stale_sheets(manifest, raws, real_paths(sheet_paths), options)
+    stale = staleness.rebuild
     result = BuildResult()
     if stale:
         _rebuild(sorted(stale), raws, manifest, options, result, progress)
-    for path in sheet_paths:
-        if path not in stale:
-            summary = manifest.sheets[str(real[path])].summary
-            result.unchanged.extend(options.out_dir / name for name in options.file_names_for(summary))
+    for names in staleness.current.values():
+        result.unchanged.extend(options.out_dir / name for name in names)
     if options.site and (stale or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
         from .site import write_site_index
 
@@ -146,19 +141,21 @@ def template_folders(options: BuildOptions) -> list[Path]:
     return [folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder]
 
 
-def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> set[Path]:
-    rebuild, restamp = manifest.stale(raws, real, options.file_names_for)
-    if restamp:  # HEAD moved: a stamp may have changed, and only git can say
-        stamps = version_stamps({path: raws[path] for path in restamp})
-        for path in restamp:
+def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> Staleness:
+    """What to rebuild; sheets whose HEAD moved are rebuilt only if git gives them a new stamp."""
+    staleness = manifest.stale(raws, real, options.file_names_for)
+    if staleness.restamp:
+        stamps = version_stamps({path: raws[path] for path in staleness.restamp})
+        for path in staleness.restamp:
             record = manifest.sheets[str(real[path])]
             if stamps[path] != record.stamp:
-                rebuild.add(path)
+                staleness.rebuild.add(path)
+                del staleness.current[path]
             else:
                 record.head = repository_head(path)
-        if restamp - rebuild:
+        if staleness.restamp - staleness.rebuild:
             manifest.write()
-    return rebuild
+    return staleness
 
 
 def _rebuild(
@@ -186,6 +183,8 @@ def _render_and_write(
     progress: Progress | None,
     drawer: PdfDrawer,
 ) -> None:
+    import logging
+
     from .formats import render_sheet
     from .loader import load  # validation: only for sheets that changed
 
@@ -201,7 +200,7 @@ def _render_and_write(
         for sheet, pdfs in drawer.draw_all(rendered):
             outcome = _write_sheet(sheet, pdfs)
             for warning in outcome.warnings:
-                log.warning("warning: %s", warning)
+                logging.getLogger(__name__).warning("warning: %s", warning)
             loaded, task = sheets[outcome.path], tasks[outcome.path]
             manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
             result.written.extend(outcome.written)

@@ -29,6 +29,7 @@ class PlainProgress:
         self.count = 0
 
     def start(self, total: int) -> None:
+        configure_logging(verbose=self.verbose)
         self.total = total
 
     def done(self, outcome: SheetOutcome) -> None:
@@ -73,3 +74,18 @@ class BarProgress(PlainProgress):
 
 def reporter(*, verbose: bool) -> PlainProgress:
     return BarProgress(verbose=verbose) if sys.stderr.isatty() else PlainProgress(verbose=verbose)
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """briefgen's own log on stderr; WeasyPrint's progress chatter stays off (its errors fail the build).
+
+    Called when there is work to do, not before: a no-op rebuild never imports logging."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("briefgen")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

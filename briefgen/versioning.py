@@ -31,7 +31,12 @@ def version_stamps(sheets: dict[Path, bytes]) -> dict[Path, str]:
 
 def repository_head(path: Path) -> str | None:
     """The commit HEAD points at, read from the .git folder (no subprocess); None outside git."""
-    root = _repository_root(path)
+    return folder_head(path.resolve().parent)
+
+
+def folder_head(folder: Path) -> str | None:
+    """repository_head() for a file in `folder`, which must already be resolved."""
+    root = next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
     return None if root is None else _head_of(root)
 
 
@@ -55,10 +60,7 @@ def _head_of(root: Path) -> str | None:
 
 
 def _repository_root(path: Path) -> Path | None:
-    for folder in path.resolve().parents:
-        if (folder / ".git").exists():
-            return folder
-    return None
+    return next((folder for folder in path.resolve().parents if (folder / ".git").exists()), None)
 
 
 def _committed_stamps(root: Path, paths: list[Path]) -> dict[Path, str]:

@@ -168,6 +168,17 @@ def test_killed_mid_pdf_leaves_the_previous_pdf_whole(examples_copy: Path, tmp_p
     assert not list(out.rglob(".briefgen-tmp-*"))
 
 
+def test_a_link_out_of_the_output_folder_is_refused(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
+    """An output subfolder that is a symbolic link to elsewhere is not written through: usage error, nothing written there."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "test-talks").symlink_to(elsewhere)
+    assert main(["build", str(write_sheet()), "--out", str(out), "--format", "md", "--no-site"]) == 2
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_unwritable_output_folder_is_a_clear_error(write_sheet: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An output folder that cannot be created says so, with exit status 3 and no traceback."""
     blocker = tmp_path / "a-file"
