@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from .errors import RenderError
-from .pdf import MAX_RENDER_SECONDS
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -30,8 +29,9 @@ PDFS_PER_WORKER = 24
 """A worker is replaced after drawing this many PDFs, which bounds its memory."""
 SHEETS_IN_FLIGHT_PER_WORKER = 2
 """Sheets templated ahead of the workers: enough to keep them busy, few enough to bound memory."""
-RESULT_TIMEOUT = 3 * MAX_RENDER_SECONDS
-"""No PDF for this long means a worker died (the kernel's OOM killer, say) with a job in hand."""
+RESULT_TIMEOUT = 360
+"""No PDF for this long (three times pdf.MAX_RENDER_SECONDS, a single PDF's limit) means a worker
+died (the kernel's OOM killer, say) with a job in hand."""
 
 Completed = tuple["RenderedSheet", dict[Path, bytes]]
 """A sheet and its drawn PDFs, by output path."""

@@ -125,3 +125,11 @@ def test_validate_keeps_memory_flat_however_many_sheets(tmp_path: Path, count: i
     def peak(sheets: list[Path]) -> int:
         return int(subprocess.run([sys.executable, "-c", script, *map(str, sheets)], capture_output=True, text=True, check=True).stdout)
     assert peak(paths) < 1.25 * peak(paths[:100])
+
+
+def test_waiting_for_a_pdf_outlasts_the_render_limit() -> None:
+    """The pool gives up on a worker only after several PDFs' worth of the render limit: never first."""
+    from briefgen.pdf import MAX_RENDER_SECONDS
+    from briefgen.worker import RESULT_TIMEOUT
+
+    assert RESULT_TIMEOUT >= 2 * MAX_RENDER_SECONDS
