@@ -120,6 +120,12 @@ def batch_and_parallel(bench: Bench) -> list[Result]:
     elif bench.peers.pandoc:
         pandoc = [first + second for first, second in zip(samples["pandoc 1st half"], samples["pandoc 2nd half"], strict=True)]
         _judge_batch(sequential, samples["--jobs 1"], pandoc, bench)
+        floor = ratio_of_medians(samples["weasyprint alone"], pandoc)
+        sequential.notes.append(
+            f"floor: WeasyPrint alone, untagged, in one warm process, drew the same briefs' HTML in "
+            f"{median(samples['weasyprint alone']) / bench.plan.batch:.2f} s/brief, {floor:.2f}× the pandoc loop: "
+            "no tool drawing this HTML with WeasyPrint can go below that"
+        )
     else:
         not_available(sequential, "pandoc could not be installed")
     if bench.capabilities.jobs:
@@ -173,8 +179,16 @@ def _batch_cases(bench: Bench, markdown: list[Path]) -> tuple[list[tuple[str, Ca
             return total
         return case
 
+    def weasyprint_alone() -> float:
+        spec = {"html": [str(output_of(_inputs(bench), sheet, "html")) for sheet in bench.batch], "print_css": str(PRINT_CSS)}
+        done = subprocess.run(
+            [str(PYTHON), str(HERE / "weasyprint_alone.py")], input=json.dumps(spec), capture_output=True, text=True,
+            cwd=REPO, env=tool_env(), timeout=COMMAND_TIMEOUT * (1 + len(bench.batch) // 5), check=True,
+        )
+        return float(json.loads(done.stdout))
+
     half = len(markdown) // 2
-    cases: list[tuple[str, Callable[[], float]]] = [("--jobs 1", briefgen(1))]
+    cases: list[tuple[str, Callable[[], float]]] = [("--jobs 1", briefgen(1)), ("weasyprint alone", weasyprint_alone)]
     if bench.peers.pandoc:
         cases = [("pandoc 1st half", pandoc(markdown[:half])), *cases, ("pandoc 2nd half", pandoc(markdown[half:]))]
     if bench.capabilities.jobs:
@@ -186,7 +200,6 @@ def _judge_batch(result: Result, briefgen: list[float], pandoc: list[float], ben
     ratio = ratio_of_medians(briefgen, pandoc)
     result.measured, result.status = f"{ratio:.2f}×", verdict(ratio, 0.5)
     n = bench.plan.batch
-    bench.pandoc_seconds_per_brief = median(pandoc) / n
     result.notes.append(
         f"briefgen (one process, md+html+pdf) {median(briefgen):.1f} s = {median(briefgen) / n:.2f} s/brief; "
         f"pandoc loop (one process per brief, PDF only) {median(pandoc):.1f} s = {median(pandoc) / n:.2f} s/brief"
@@ -248,13 +261,6 @@ def in_process(bench: Bench) -> Result:
         f"totals over {n} briefs: briefgen {briefgen_total / n:.2f} s/brief, WeasyPrint {weasy_total / n:.2f} s/brief"
     )
     result.notes.append(f"against untagged PDFs from the same HTML: {untagged:.2f}× (median over the same chunks)")
-    if bench.pandoc_seconds_per_brief:
-        floor = sum(c["untagged"] for c in chunks) / n
-        result.notes.append(
-            f"2a's floor: WeasyPrint alone, in one warm process, untagged, takes {floor:.2f} s per brief of this HTML, "
-            f"{floor / bench.pandoc_seconds_per_brief:.2f}× the pandoc loop's {bench.pandoc_seconds_per_brief:.2f} s "
-            "(times of different moments: indicative)"
-        )
     return result
 
 

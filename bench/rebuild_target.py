@@ -49,7 +49,15 @@ def rebuild(bench: Bench) -> list[Result]:
     seconds = _first_build(bench, out)
     seeded = f", starting from the {len(bench.batch)} briefs target 3 built" if bench.seed_out else ""
     noop.notes.append(f"first build of {n} sheets (not judged): {seconds:.0f} s{seeded}")
-    _judge_noop(noop, _repeat(lambda: _capped(bench, build_args([root], out)), bench.plan.noop_reps))
+    startup: list[float] = []
+
+    def noop_then_python() -> Capped:
+        """The no-op rebuild, then a bare interpreter start for scale, so both see the same load."""
+        run = _capped(bench, build_args([root], out))
+        startup.append(run_timed([str(PYTHON), "-c", "pass"], cwd=REPO, env=tool_env(), timeout=bench.plan.cap_seconds).seconds)
+        return run
+
+    _judge_noop(noop, _repeat(noop_then_python, bench.plan.noop_reps), startup)
     _judge_imports(imports, bench, root, out)
     _judge_change(change, rewritten, bench, root, out)
     return [noop, imports, change, rewritten]
@@ -86,11 +94,14 @@ def _summary(runs: list[Capped]) -> Capped:
     return Capped(median([run.seconds for run in runs]), False)
 
 
-def _judge_noop(result: Result, runs: list[Capped]) -> None:
+def _judge_noop(result: Result, runs: list[Capped], startup: list[float]) -> None:
     summary = _summary(runs)
     result.measured = str(summary)
     result.status = MISS if summary.stopped else verdict(summary.seconds, NOOP_LIMIT_SECONDS, strict=True)
-    result.notes.append(f"median of {len(runs)} run(s), default options (one worker per core)")
+    result.notes.append(
+        f"median of {len(runs)} run(s), default options (one worker per core); "
+        f"`python -c pass` right after each, for scale: median {median(startup):.3f} s"
+    )
 
 
 def _judge_imports(result: Result, bench: Bench, root: Path, out: Path) -> None:

@@ -79,8 +79,6 @@ class Bench:
     """The last full build of the batch, reused to start target 4's first (untimed) build."""
     batch_inputs: Path | None = None
     """briefgen's Markdown and HTML of the batch: the peers' input in target 2."""
-    pandoc_seconds_per_brief: float | None = None
-    """Target 2a's pandoc loop, per brief: 2b sets WeasyPrint's own time against it (2a's floor)."""
 
     @property
     def batch(self) -> list[Path]:
