@@ -25,6 +25,7 @@ COLOURS = ("#1f4e79", "#b5471b", "#2e7d32", "#6a1b9a", "#8d6e00", "#00695c")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000, 24000)
 MAX_TICKS = 7
+PADDING = timedelta(days=15)
 LARGEST = 1e300
 """Values beyond ±this are drawn at it: the axis arithmetic must stay finite."""
 
@@ -76,8 +77,9 @@ def chart_layout(figure: Figure) -> ChartLayout:
     dates = [point.date for series in figure.series for point in series.points]
     values = [point.value for series in figure.series for point in series.points]
     first, last = min(dates), max(dates)
-    if first == last:
-        first, last = first - timedelta(days=15), last + timedelta(days=15)
+    if first == last:  # one date: a month around it, within the calendar's ends
+        first = first - PADDING if first - date.min > PADDING else date.min
+        last = last + PADDING if date.max - last > PADDING else date.max
     bottom_value, top_value, y_step = nice_range(min(0.0, *values), max(0.0, *values))
     legend = _legend([series.label for series in figure.series])
     left, right, top, bottom = LEFT, WIDTH - RIGHT, legend[-1].y + LEGEND_ROW, HEIGHT - BOTTOM
@@ -86,6 +88,7 @@ def chart_layout(figure: Figure) -> ChartLayout:
         return round(left + (day - first).days / (last - first).days * (right - left), 2)
 
     def y(value: float) -> float:
+        value = min(max(value, bottom_value), top_value)  # beyond ±LARGEST: drawn at the axis' end
         return round(bottom - (value - bottom_value) / (top_value - bottom_value) * (bottom - top), 2)
 
     lines = []

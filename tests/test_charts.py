@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from briefgen import BuildOptions, build
-from briefgen.charts import MAX_TICKS, date_ticks, nice_range
+from briefgen.charts import MAX_TICKS, chart_layout, date_ticks, nice_range
+from briefgen.models import Figure
 
 from .conftest import LONDON, edit
 
@@ -124,3 +125,29 @@ def test_time_axis_has_a_few_labelled_ticks_inside_the_span(a: date, b: date) ->
     assert 2 <= len(ticks) <= MAX_TICKS or first == last
     assert days == sorted(days) and all(first <= day <= last for day in days)
     assert all(label for _, label in ticks)
+
+
+points = st.lists(st.tuples(st.dates(), st.floats(allow_nan=False, allow_infinity=False)), min_size=2, max_size=6)
+
+
+@given(st.lists(points, min_size=1, max_size=3), st.sampled_from(["line", "step"]))
+@example([[(date.min, 1.0), (date.min, 2.0)]], "line")  # one date at the calendar's ends: no room to pad
+@example([[(date.max, 1.0), (date.max, 2.0)]], "step")
+def test_any_series_is_laid_out_inside_the_chart(series: list[list[tuple[date, float]]], chart: str) -> None:
+    """Whatever dates and values a sheet holds, every point, tick and key lands inside the drawing."""
+    figure = Figure.model_validate(
+        {
+            "id": "f", "label": "A figure", "value": 1, "unit": "%", "as_of": "2025-01-01", "source": "src", "chart": chart,
+            "series": [
+                {"label": f"Series {n}", "sources": ["src"], "points": [{"date": day.isoformat(), "value": value} for day, value in line]}
+                for n, line in enumerate(series)
+            ],
+        }
+    )
+    layout = chart_layout(figure)
+    xs = [x for line in layout.lines for x, _ in line.points] + [tick.position for tick in layout.x_ticks]
+    ys = [y for line in layout.lines for _, y in line.points] + [tick.position for tick in layout.y_ticks]
+    assert all(math.isfinite(v) for v in xs + ys)
+    assert all(layout.left - 0.01 <= x <= layout.right + 0.01 for x in xs)
+    assert all(layout.top - 0.01 <= y <= layout.bottom + 0.01 for y in ys)
+    assert all(0 <= key.x < layout.width and 0 < key.y < layout.top for key in layout.legend)
