@@ -53,7 +53,7 @@ class Plan:
         if quick:
             return cls(True, batch=10, large=40, single_reps=3, batch_passes=1, chunks=5, validate_reps=3,
                        noop_reps=3, change_reps=1, help_reps=20, cap_seconds=30.0)
-        return cls(False, batch=50, large=200, single_reps=5, batch_passes=1, chunks=5, validate_reps=3,
+        return cls(False, batch=50, large=200, single_reps=7, batch_passes=1, chunks=10, validate_reps=3,
                    noop_reps=5, change_reps=3, help_reps=20, cap_seconds=30.0)
 
 
