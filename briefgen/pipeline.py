@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .loader import LoadedSheet
     from .pdf import Paper
     from .progress import Progress
-    from .worker import PdfDrawer
 
 FORMATS = ("md", "html", "pdf")
 SITE_FOLDER = "site"
@@ -166,51 +165,38 @@ def _rebuild(
     result: BuildResult,
     progress: Progress | None,
 ) -> None:
+    import logging
+
+    from .formats import render_sheet
+    from .loader import load  # validation: only for sheets that changed
     from .worker import pdf_drawer
 
     # Started before validation, so that the workers import WeasyPrint while this process works.
     pdf_count = len(stale) * len(options.templates) if "pdf" in options.formats else 0
     with pdf_drawer(options.jobs, pdf_count) as drawer:
-        _render_and_write(stale, raws, manifest, options, result, progress, drawer)
-
-
-def _render_and_write(
-    stale: list[Path],
-    raws: dict[Path, bytes],
-    manifest: Manifest,
-    options: BuildOptions,
-    result: BuildResult,
-    progress: Progress | None,
-    drawer: PdfDrawer,
-) -> None:
-    import logging
-
-    from .formats import render_sheet
-    from .loader import load  # validation: only for sheets that changed
-
-    sheets = {loaded.path: loaded for loaded in load(stale)}
-    if options.release_max:
-        _check_releasable(list(sheets.values()), options.release_max)
-    tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
-    prepare_output(options.out_dir)
-    if progress:
-        progress.start(len(tasks))
-    rendered = (render_sheet(sheets[path], task, options) for path, task in tasks.items())
-    try:
-        for sheet, pdfs in drawer.draw_all(rendered):
-            outcome = _write_sheet(sheet, pdfs)
-            for warning in outcome.warnings:
-                logging.getLogger(__name__).warning("warning: %s", warning)
-            loaded, task = sheets[outcome.path], tasks[outcome.path]
-            manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
-            result.written.extend(outcome.written)
-            result.unchanged.extend(outcome.unchanged)
-            result.rebuilt.append(outcome.path)
-            result.timings[outcome.path] = outcome.seconds
-            if progress:
-                progress.done(outcome)
-    finally:
-        manifest.write()  # what was finished stays recorded, even if a later sheet failed
+        sheets = {loaded.path: loaded for loaded in load(stale)}
+        if options.release_max:
+            _check_releasable(list(sheets.values()), options.release_max)
+        tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
+        prepare_output(options.out_dir)
+        if progress:
+            progress.start(len(tasks))
+        rendered = (render_sheet(sheets[path], task, options) for path, task in tasks.items())
+        try:
+            for sheet, pdfs in drawer.draw_all(rendered):
+                outcome = _write_sheet(sheet, pdfs)
+                for warning in outcome.warnings:
+                    logging.getLogger(__name__).warning("warning: %s", warning)
+                loaded, task = sheets[outcome.path], tasks[outcome.path]
+                manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
+                result.written.extend(outcome.written)
+                result.unchanged.extend(outcome.unchanged)
+                result.rebuilt.append(outcome.path)
+                result.timings[outcome.path] = outcome.seconds
+                if progress:
+                    progress.done(outcome)
+        finally:
+            manifest.write()  # what was finished stays recorded, even if a later sheet failed
 
 
 def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, bytes]) -> SheetOutcome:
