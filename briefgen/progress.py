@@ -82,10 +82,10 @@ def configure_logging(*, verbose: bool) -> None:
     Called when there is work to do, not before: a no-op rebuild never imports logging."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("briefgen")
-    if not logger.handlers:
+    if not logger.handlers:  # a long-running preview starts many builds
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

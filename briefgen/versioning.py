@@ -36,7 +36,7 @@ def repository_head(path: Path) -> str | None:
 
 def folder_head(folder: Path) -> str | None:
     """repository_head() for a file in `folder`, which must already be resolved."""
-    root = next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
+    root = _root_of(folder)
     return None if root is None else _head_of(root)
 
 
@@ -60,7 +60,12 @@ def _head_of(root: Path) -> str | None:
 
 
 def _repository_root(path: Path) -> Path | None:
-    return next((folder for folder in path.resolve().parents if (folder / ".git").exists()), None)
+    return _root_of(path.resolve().parent)
+
+
+def _root_of(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` (already resolved) that holds a .git."""
+    return next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
 
 
 def _committed_stamps(root: Path, paths: list[Path]) -> dict[Path, str]:
