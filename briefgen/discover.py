@@ -15,6 +15,11 @@ if not DEFAULT_TEMPLATES.is_dir():  # a source checkout: the defaults are the re
     DEFAULT_TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
+def template_folders(workspace: Path | None) -> list[Path]:
+    """Where templates, stylesheets and the files a PDF may use are looked up: the workspace's first."""
+    return [folder for folder in (workspace, DEFAULT_TEMPLATES) if folder]
+
+
 def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
     """Every fact sheet named, or found below a named folder (hidden folders skipped), in a stable order."""
     paths = list(paths)

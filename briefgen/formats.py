@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .context import build_context
-from .discover import DEFAULT_TEMPLATES
+from .discover import template_folders
 from .errors import EnvironmentProblem
 from .fonts import describe_missing, uncovered_characters
 from .pdf import PdfJob, PdfOptions
@@ -37,6 +37,8 @@ DOWNLOAD_LABELS = {"pdf": "PDF", "md": "Markdown", "yaml": "Fact sheet (YAML)"}
 class SheetTask:
     path: Path
     stamp: str
+    summary: dict[str, Any]
+    """What the manifest keeps of the sheet (pipeline._summary), worked out once when planning."""
     outputs: dict[Path, tuple[str, str]]
     """Each output path → (brief type, format)."""
     site_files: dict[Path, str] = field(default_factory=dict)
@@ -117,7 +119,7 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
 def _pdf_options(loaded: LoadedSheet, brief_type: str, options: BuildOptions) -> PdfOptions:
     return PdfOptions(
         label=str(loaded.path),
-        asset_roots=[folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder],
+        asset_roots=template_folders(options.workspace_templates),
         paper=options.paper,
         template=brief_type,
         max_pages=PAGE_LIMITS.get(brief_type),

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .discover import DEFAULT_TEMPLATES, find_fact_sheets, real_paths
+from .discover import find_fact_sheets, real_paths, template_folders
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
@@ -121,7 +121,7 @@ def build(
         raise UsageError("--archival attaches the whole fact sheet to each PDF, so it cannot be combined with --release-max")
     sheet_paths = find_fact_sheets(paths)
     raws = {path: path.read_bytes() for path in sheet_paths}
-    manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options)))
+    manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options.workspace_templates)))
     staleness = _stale_sheets(manifest, raws, real_paths(sheet_paths), options)
     stale = staleness.rebuild
     result = BuildResult()
@@ -134,10 +134,6 @@ def build(
 
         result.written.extend(write_site_index(options, manifest))
     return result
-
-
-def template_folders(options: BuildOptions) -> list[Path]:
-    return [folder for folder in (options.workspace_templates, DEFAULT_TEMPLATES) if folder]
 
 
 def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> Staleness:
@@ -188,7 +184,7 @@ def _rebuild(
                 for warning in outcome.warnings:
                     logging.getLogger(__name__).warning("warning: %s", warning)
                 loaded, task = sheets[outcome.path], tasks[outcome.path]
-                manifest.record(loaded.path, _record(loaded, task.stamp, options.release_max), [*outcome.written, *outcome.unchanged])
+                manifest.record(loaded.path, _record(loaded, task), [*outcome.written, *outcome.unchanged])
                 result.written.extend(outcome.written)
                 result.unchanged.extend(outcome.unchanged)
                 result.rebuilt.append(outcome.path)
@@ -226,40 +222,41 @@ def _check_releasable(sheets: list[LoadedSheet], limit: str) -> None:
 
 def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOptions, stamps: dict[Path, str]) -> dict[Path, SheetTask]:
     """Every output of every sheet to rebuild; two sheets that would write one file are an error."""
+    from .formats import SheetTask
+
     claimed: dict[Path, Path] = {}
     rebuilding = {path.resolve() for path in sheets}
     for sheet_path, record in manifest.sheets.items():
         if Path(sheet_path) not in rebuilding and Path(sheet_path).is_file():
             claimed.update({options.out_dir / relative: Path(sheet_path) for relative in record.outputs})
-    from .formats import SheetTask
-
     tasks: dict[Path, SheetTask] = {}
     clashes: list[Problem] = []
     for path, loaded in sheets.items():
+        real = path.resolve()
         summary = _summary(loaded, options.release_max)
         outputs = options.outputs_for(summary)
         site_files = options.site_files_for(summary)
         for target in [*outputs, *site_files]:
             check_inside(options.out_dir, target)
             other = claimed.get(target)
-            if other is not None and other != path.resolve():
+            if other is not None and other != real:
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
-            claimed[target] = path.resolve()
-        tasks[path] = SheetTask(path, stamps[path], outputs, site_files, manifest.fingerprint)
+            claimed[target] = real
+        tasks[path] = SheetTask(path, stamps[path], summary, outputs, site_files, manifest.fingerprint)
     if clashes:
         raise InvalidFactSheets(clashes)
     return tasks
 
 
-def _record(loaded: LoadedSheet, stamp: str, release_max: str | None) -> SheetRecord:
+def _record(loaded: LoadedSheet, task: SheetTask) -> SheetRecord:
     previous = loaded.previous
     return SheetRecord(
         sha=sha_of(loaded.raw),
         previous=str(previous.path.resolve()) if previous else None,
         previous_sha=sha_of(previous.raw) if previous else None,
         head=repository_head(loaded.path),
-        stamp=stamp,
-        summary=_summary(loaded, release_max),
+        stamp=task.stamp,
+        summary=task.summary,
     )
 
 

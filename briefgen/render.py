@@ -39,7 +39,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .context import BriefingContext, figure_sources, series_table
-from .discover import DEFAULT_TEMPLATES
+from .discover import DEFAULT_TEMPLATES, template_folders
 from .errors import RenderError, UsageError
 from .formatting import escape_markdown, format_date, format_date_range, format_figure
 from .models import Figure
@@ -182,34 +182,40 @@ class Renderer:
         """
         environment = _environment(fmt, self.workspace_templates, self.generation)
         name = f"{template}.{fmt}"
-        styles = self._styles() if fmt == "html" else {}
+        styles = _inline_styles(self.workspace_templates, self.generation) if fmt == "html" else {}
         try:
             return environment.get_template(name).render(b=brief, styles=styles, cited=set(), **(extra or {}))
         except TemplateNotFound as error:
-            raise UsageError(f"no template named '{error.name}' (looked in {self._searched()})") from None
+            raise UsageError(f"no template named '{error.name}' (looked in {_searched(self.workspace_templates)})") from None
         except TemplateError as error:
             raise RenderError(_describe_template_error(error, name)) from None
 
     def stylesheet(self, name: str) -> str:
         """A stylesheet by name: the workspace's own first, then the default."""
-        for folder in self._folders():
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate.read_text(encoding="utf-8")
-        raise UsageError(f"no stylesheet named '{name}' (looked in {self._searched()})")
+        return _stylesheet(self.workspace_templates, name, self.generation)
 
-    def _styles(self) -> dict[str, Markup]:
-        css = {medium: self.stylesheet(name) for medium, name in INLINE_STYLESHEETS.items()}
-        custom = self.workspace_templates / CUSTOM_STYLESHEET if self.workspace_templates else None
-        if custom is not None and custom.is_file():
-            css["all"] += "\n/* workspace custom.css */\n" + custom.read_text(encoding="utf-8")
-        return {medium: Markup(text.replace("</", "<\\/")) for medium, text in css.items()}  # CSS cannot close <style>
 
-    def _folders(self) -> list[Path]:
-        return [*([self.workspace_templates] if self.workspace_templates else []), DEFAULT_TEMPLATES]
+@lru_cache(maxsize=32)
+def _stylesheet(workspace: Path | None, name: str, generation: str) -> str:
+    """Read once per build generation, not once per briefing: the generation changes with any template file."""
+    for folder in template_folders(workspace):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise UsageError(f"no stylesheet named '{name}' (looked in {_searched(workspace)})")
 
-    def _searched(self) -> str:
-        return ", ".join(map(str, self._folders()))
+
+@lru_cache(maxsize=8)
+def _inline_styles(workspace: Path | None, generation: str) -> dict[str, Markup]:
+    css = {medium: _stylesheet(workspace, name, generation) for medium, name in INLINE_STYLESHEETS.items()}
+    custom = workspace / CUSTOM_STYLESHEET if workspace else None
+    if custom is not None and custom.is_file():
+        css["all"] += "\n/* workspace custom.css */\n" + custom.read_text(encoding="utf-8")
+    return {medium: Markup(text.replace("</", "<\\/")) for medium, text in css.items()}  # CSS cannot close <style>
+
+
+def _searched(workspace: Path | None) -> str:
+    return ", ".join(map(str, template_folders(workspace)))
 
 
 def _describe_template_error(error: TemplateError, name: str) -> str:

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
-from .discover import DEFAULT_TEMPLATES
+from .discover import template_folders
 from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError
 from .pipeline import SITE_FOLDER, BuildOptions, build
 from .write import TEMP_PREFIX
@@ -129,7 +129,7 @@ class Preview:
     def watched_folders(self) -> list[Path]:
         """The fact sheets' folders and both template folders, each once."""
         folders = [path if path.is_dir() else path.parent for path in self.paths]
-        folders += [folder for folder in (self.options.workspace_templates, DEFAULT_TEMPLATES) if folder]
+        folders += template_folders(self.options.workspace_templates)
         return list(dict.fromkeys(folder.resolve() for folder in folders if folder.exists()))
 
     def is_watched(self, change: watchfiles.Change, path: str) -> bool:
