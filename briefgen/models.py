@@ -41,7 +41,12 @@ Slug = Annotated[
     AfterValidator(_not_reserved),
 ]
 """An id: also used in output paths, so short (at most 48 characters) and safe on every file system."""
-Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINE_CHARS)]
+class Prose:
+    """Marks a text type as something a reader reads: printed, it carries its portion's marking label."""
+
+
+PROSE = Prose()
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINE_CHARS), PROSE]
 MAX_MARKDOWN_BRACKETS = 100
 
 
@@ -53,7 +58,7 @@ def _tame_markdown(value: str) -> str:
 
 
 Markdown = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS), AfterValidator(_tame_markdown)
+    str, StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS), AfterValidator(_tame_markdown), PROSE
 ]
 """Free text that may hold Markdown (emphasis, links, lists, tables)."""
 
