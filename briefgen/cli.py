@@ -15,6 +15,10 @@ from . import __version__
 from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem, UsageError
 from .progress import configure_logging
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
+if TYPE_CHECKING:
+    from .markings import ReleaseLimits
+
 DEFAULT_BRIEFS = Path("briefs")
 ISSUE_TRACKER = "the briefgen issue tracker"
 
@@ -65,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--archival", action="store_true", help="PDF/A-3b with the fact sheet attached, instead of PDF/UA-1")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as characters no installed font covers) as errors")
     build.add_argument("--templates", type=Path, metavar="DIR", help="workspace templates that override the defaults by name (default: ./templates if it exists)")
-    build.add_argument("--release-max", metavar="MARKING", type=_marking, help="publish only what may be released at MARKING: portions above it are left out, briefings marked above it are refused")
+    build.add_argument("--release-max", metavar="LIST", type=_release_limits, help="publish only what may be released: one highest marking per scheme, e.g. OFFICIAL,UNCLASSIFIED; portions above it are left out, and so are briefings marked above it (--strict: they fail the build)")
     build.add_argument("--include-drafts", action="store_true", help="list drafts in the site too (they are always built as files)")
     build.add_argument("--no-site", dest="site", action="store_false", help="do not write the static site (OUT/site)")
     build.add_argument("--max-age", type=_positive, default=90, metavar="DAYS", help="mark figures older than DAYS at the meeting as stale (default: 90)")
@@ -74,13 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _marking(text: str) -> str:
-    from .markings import ALL_MARKINGS
+def _release_limits(text: str) -> ReleaseLimits:
+    from .markings import ReleaseLimits
 
-    marking = text.strip().upper().replace("_", " ")
-    if marking not in ALL_MARKINGS:
-        raise argparse.ArgumentTypeError(f"unknown marking {text!r}; choose from {', '.join(ALL_MARKINGS)}")
-    return marking
+    try:
+        return ReleaseLimits.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:
@@ -186,7 +190,7 @@ def _github_annotation(severity: str, problem: Problem) -> str:
 
 
 def _diff(paths: list[Path], since: str | None, output: str) -> int:
-    from .compare import as_markdown, as_text, compare, compare_revision
+    from .compare import as_markdown, as_text, compare_revision, diff_sheets
     from .loader import load
 
     render = as_markdown if output == "markdown" else as_text
@@ -194,7 +198,8 @@ def _diff(paths: list[Path], since: str | None, output: str) -> int:
         if len(paths) != 2:
             raise UsageError("diff needs two fact sheets, OLD and NEW (or --since REV)")
         old, new = load(paths)
-        print(render(compare(old.sheet, new.sheet), old.sheet.round.title, new.sheet.round.title), end="")
+        comparison, markings = diff_sheets(old.sheet, new.sheet)
+        print(render(comparison, old.sheet.round.title, new.sheet.round.title, markings=markings), end="")
         return EXIT_OK
     results = compare_revision(since, paths or [DEFAULT_BRIEFS])
     if output == "markdown":
@@ -295,6 +300,10 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if isinstance(progress, BarProgress):
             progress.close()
+    for line in result.left_out:
+        print(f"briefgen: {line}", file=sys.stderr)
+    if result.removed:
+        print(f"removed {len(result.removed)} file(s) no longer produced", file=sys.stderr)
     if not result.rebuilt:
         print(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current")
     else:

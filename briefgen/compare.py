@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +20,9 @@ from .discover import find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
 from .formatting import escape_markdown, format_figure
 from .loader import load, validate_document
+from .markings import above, highest
 from .models import Commitment, FactSheet, Figure, Issue, Person
+from .portions import labelled, labelled_previous, labelled_text, marking_of, with_label
 from .yamlsource import YamlProblems, read_yaml
 
 Direction = Literal["up", "down", "unchanged"]
@@ -81,6 +83,8 @@ class FigureMove:
     direction: Direction
     changes: tuple[ValueChange, ...] = ()
     """'period' and 'as_of', where they changed: why a figure with the same value is listed."""
+    old_marking: str | None = None
+    """The marking of the figure in the earlier round (the label carries the new one)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,40 @@ class Comparison:
     def is_empty(self) -> bool:
         return not any(getattr(self, field.name) for field in fields(self))
 
+    def released(self, limit: str, scheme: str) -> Comparison:
+        """What may be shown at `limit`: every change that touches a portion marked above it is
+        left out (a change whose old or new value is withheld is left out whole)."""
+
+        def shown(*values: object) -> bool:
+            return not any(above(marking_of(value), limit, scheme) for value in values)
+
+        def values(changes: tuple[ValueChange, ...]) -> tuple[ValueChange, ...]:
+            return tuple(change for change in changes if shown(change.old, change.new))
+
+        def people(change: DelegationChange) -> DelegationChange:
+            return replace(
+                change,
+                joined=tuple(p for p in change.joined if shown(p.name)),
+                left=tuple(p for p in change.left if shown(p.name)),
+                changed=tuple(replace(p, changes=values(p.changes)) for p in change.changed if shown(p.name) and values(p.changes)),
+            )
+
+        delegations = (people(change) for change in self.delegations)
+        return Comparison(
+            issues_added=tuple(i for i in self.issues_added if shown(i.title)),
+            issues_dropped=tuple(i for i in self.issues_dropped if shown(i.title)),
+            issues_changed=tuple(replace(i, changes=values(i.changes)) for i in self.issues_changed if shown(i.title) and values(i.changes)),
+            figures_added=tuple(f for f in self.figures_added if shown(f.label)),
+            figures_dropped=tuple(f for f in self.figures_dropped if shown(f.label)),
+            figures_moved=tuple(m for m in self.figures_moved if shown(m.label) and not above(m.old_marking, limit, scheme)),
+            commitments_added=tuple(c for c in self.commitments_added if shown(c.title)),
+            commitments_dropped=tuple(c for c in self.commitments_dropped if shown(c.title)),
+            commitments_changed=tuple(
+                replace(c, compliance=values(c.compliance)) for c in self.commitments_changed if shown(c.title) and values(c.compliance)
+            ),
+            delegations=tuple(d for d in delegations if d.joined or d.left or d.changed),
+        )
+
 
 def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
     """The changes from `old` (the earlier round; None for a new file, so all is added) to `new`."""
@@ -151,6 +189,8 @@ def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
     old_commitments = {item.id: item for item in old.commitments} if old else {}
     new_commitments = {item.id for item in new.commitments}
     added, dropped, moved = _compare_figures(old.figures if old else [], new.figures)
+    old_figures = {figure.id: figure for figure in old.figures} if old else {}
+    moved = tuple(replace(move, old_marking=_old_marking(move, old_figures, old)) for move in moved)
     return Comparison(
         issues_added=tuple(IssueRef(i.id, i.title) for i in new.issues if i.id not in old_issues),
         issues_dropped=tuple(IssueRef(i.id, i.title) for i in old_issues.values() if i.id not in new_issues),
@@ -175,9 +215,15 @@ def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
     )
 
 
+def _old_marking(move: FigureMove, by_id: dict[str, Figure], old: FactSheet | None) -> str | None:
+    """The earlier round's marking of a moved figure, matched by id or else by label."""
+    twin = by_id.get(move.id) or next((f for f in (old.figures if old else []) if f.label.casefold() == move.label.casefold()), None)
+    return marking_of(twin)
+
+
 def _issue_changes(old: Issue, new: Issue) -> tuple[ValueChange, ...]:
     changes = [
-        ValueChange(name, getattr(old, name), getattr(new, name))
+        ValueChange(name, labelled_text(getattr(old, name), old.marking), labelled_text(getattr(new, name), new.marking))
         for name in ("status", "priority")
         if getattr(old, name) != getattr(new, name)
     ]
@@ -196,7 +242,7 @@ def _compliance_changes(old: Commitment, new: Commitment) -> tuple[ValueChange, 
         before, after = old.compliance.get(party), new.compliance.get(party)
         was, now = before.status if before else NO_CLAIM, after.status if after else NO_CLAIM
         if was != now:
-            changes.append(ValueChange(party, was, now))
+            changes.append(ValueChange(party, labelled_text(was, marking_of(before)), labelled_text(now, marking_of(after))))
     return tuple(changes)
 
 
@@ -315,13 +361,18 @@ def change_sections(c: Comparison) -> list[ChangeSection]:
         *(ChangeRow("-", i.id, i.title) for i in c.issues_dropped),
         *(ChangeRow("~", i.id, i.title, _details(i.changes, position)) for i in c.issues_changed),
     ]
+    def figure(ref: FigureRef) -> str:
+        return labelled_text(f"{ref.label}: {ref.text}", marking_of(ref.label))
+
+    def value(move: FigureMove) -> _Detail:
+        new = marking_of(move.label)
+        note = labelled_text(_move_note(move), highest([new, move.old_marking]))
+        return ("value", labelled_text(move.old_text, move.old_marking), labelled_text(move.new_text, new), note)
+
     figures = [
-        *(ChangeRow("+", f.id, f"{f.label}: {f.text}") for f in c.figures_added),
-        *(ChangeRow("-", f.id, f"{f.label}: {f.text}") for f in c.figures_dropped),
-        *(
-            ChangeRow("~", m.id, m.label, (("value", m.old_text, m.new_text, _move_note(m)), *_details(m.changes)))
-            for m in c.figures_moved
-        ),
+        *(ChangeRow("+", f.id, figure(f)) for f in c.figures_added),
+        *(ChangeRow("-", f.id, figure(f)) for f in c.figures_dropped),
+        *(ChangeRow("~", m.id, m.label, (value(m), *_marked_details(m))) for m in c.figures_moved),
     ]
     commitments = [
         *(ChangeRow("+", item.id, item.title) for item in c.commitments_added),
@@ -339,6 +390,35 @@ def change_sections(c: Comparison) -> list[ChangeSection]:
     return [section for section in sections if section.rows]
 
 
+def _marked_details(move: FigureMove) -> tuple[_Detail, ...]:
+    """A moved figure's period and date, labelled as the figure was in each round."""
+    new = marking_of(move.label)
+    return tuple(
+        (change.field, change.old and labelled_text(change.old, move.old_marking), change.new and labelled_text(change.new, new), "")
+        for change in move.changes
+    )
+
+
+def section_markings(sections: list[ChangeSection]) -> list[str]:
+    """The marking of every labelled value the sections print."""
+    values = [value for section in sections for row in section.rows for value in (row.text, *(v for d in row.details for v in d[1:]))]
+    return [marking for value in values if (marking := marking_of(value))]
+
+
+def banner_of(markings: list[str]) -> str:
+    """The highest of `markings`, or each scheme's highest when two sheets of different schemes are compared."""
+    try:
+        return highest(markings) or "UNMARKED"
+    except ValueError:
+        return " / ".join(sorted({highest([m for m in markings if m in order]) or "" for order in _orders()} - {""}))
+
+
+def _orders() -> list[tuple[str, ...]]:
+    from .markings import SCHEMES
+
+    return list(SCHEMES.values())
+
+
 def _move_note(move: FigureMove) -> str:
     return f"{move.delta_text}, {move.direction}" if move.delta_text else "unit changed"
 
@@ -347,20 +427,25 @@ TEXT_WIDTH = 100
 """Long old and new values are wrapped to this width, under their own `was:` and `now:` labels."""
 
 
-def as_text(c: Comparison, old_label: str, new_label: str) -> str:
-    """A plain report for a terminal: + added, - dropped, ~ changed, ids and fields in aligned columns."""
+def as_text(c: Comparison, old_label: str, new_label: str, *, markings: tuple[str, ...] = ()) -> str:
+    """A plain report for a terminal: + added, - dropped, ~ changed, ids and fields in aligned columns.
+
+    Marked values carry their label, and the report opens and closes with its handling marking:
+    the highest of `markings` (the two sheets' own) and every label printed."""
+    sections = change_sections(c)
+    banner = f"Handling marking: {banner_of([*markings, *section_markings(sections)])}" if markings else None
     if c.is_empty:
-        return f"No changes from {old_label} to {new_label}.\n"
-    lines = [f"Changes from {old_label} to {new_label}"]
-    for section in change_sections(c):
+        return "\n".join(filter(None, [banner, f"No changes from {old_label} to {new_label}."])) + "\n"
+    lines = [*filter(None, [banner]), f"Changes from {old_label} to {new_label}"]
+    for section in sections:
         lines += ["", section.heading]
         width = max(len(row.id) for row in section.rows)
         for row in section.rows:
-            lines.append(f"  {row.marker} {row.id:<{width}}  {row.text}")
+            lines.append(f"  {row.marker} {row.id:<{width}}  {with_label(row.text)}")
             names = max((len(name) for name, *_ in row.details), default=0)
             for name, old, new, note in row.details:
-                was = " ".join(old.split()) if old is not None else "(none)"
-                now = (" ".join(new.split()) if new is not None else "(none)") + (f" ({note})" if note else "")
+                was = " ".join(with_label(old).split()) if old is not None else "(none)"
+                now = (" ".join(with_label(new).split()) if new is not None else "(none)") + (f" ({with_label(note)})" if note else "")
                 indent = " " * (6 + names + 2)
                 one_line = f"      {name:<{names}}  {was} -> {now}"
                 if len(one_line) <= TEXT_WIDTH:
@@ -370,6 +455,8 @@ def as_text(c: Comparison, old_label: str, new_label: str) -> str:
                     wrapped = textwrap.wrap(value, TEXT_WIDTH - len(indent), subsequent_indent="     ")
                     lines.append(f"      {label:<{names}}  {wrapped[0]}")
                     lines += [indent + more for more in wrapped[1:]]
+    if banner:
+        lines += ["", banner]
     return "\n".join(lines) + "\n"
 
 
@@ -378,29 +465,46 @@ def _escape(value: str) -> str:
     return escape_markdown(value).replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
 
 
-def as_markdown(c: Comparison, old_label: str, new_label: str, *, level: int = 1) -> str:
+def _labelled_markdown(value: str) -> str:
+    """Escaped Markdown, with a marked value's label in bold before it."""
+    marking = marking_of(value)
+    return f"**{_escape(f'({marking})')}** {_escape(value)}" if marking else _escape(value)
+
+
+def as_markdown(c: Comparison, old_label: str, new_label: str, *, level: int = 1, markings: tuple[str, ...] = ()) -> str:
     """GitHub-flavoured Markdown for a pull-request comment, every piece of user text escaped.
 
     `level` is the title's heading level: 1 for a comment of its own, 2 for one section of a
     comment about several files under the caller's own title. Groups are one level below.
+    Marked values carry their label, and with `markings` (the two sheets' own) the comment
+    opens with its handling marking: the highest of those and every label printed.
     """
+    sections = change_sections(c)
     title = f"{'#' * level} Changes from {_escape(old_label)} to {_escape(new_label)}"
+    banner = f"Handling marking: **{banner_of([*markings, *section_markings(sections)])}**" if markings else None
     if c.is_empty:
-        return f"{title}\n\nNo changes.\n"
-    blocks = [title]
-    for section in change_sections(c):
+        return "\n\n".join(filter(None, [title, banner, "No changes."])) + "\n"
+    blocks = [*filter(None, [title, banner])]
+    for section in sections:
         blocks.append(f"{'#' * (level + 1)} {_escape(section.heading)}")
         items = []
         for row in section.rows:
             word = section.words["+-~".index(row.marker)]
-            items.append(f"- {word}: {_escape(row.text)} (`{row.id}`)")
+            items.append(f"- {word}: {_labelled_markdown(row.text)} (`{row.id}`)")
             for name, old, new, note in row.details:
-                was = _escape(old) if old is not None else "none"
-                now = f"**{_escape(new) if new is not None else 'none'}**"
-                tail = f" {_escape(f'({note})')}" if note else ""
+                was = _labelled_markdown(old) if old is not None else "none"
+                now = f"**{_labelled_markdown(new) if new is not None else 'none'}**"
+                tail = f" {_labelled_markdown(labelled_text(f'({note})', marking_of(note)))}" if note else ""
                 items.append(f"  - {_escape(name)}: {was} → {now}{tail}")
         blocks.append("\n".join(items))
+    if banner:
+        blocks.append(banner)
     return "\n\n".join(blocks) + "\n"
+
+
+def diff_sheets(old: FactSheet, new: FactSheet) -> tuple[Comparison, tuple[str, ...]]:
+    """Compare two sheets as briefings show them (labelled), with their own markings for the banner."""
+    return compare(labelled_previous(old, new), labelled(new)), (old.briefing.marking, new.briefing.marking)
 
 
 def compare_revision(rev: str, paths: list[Path]) -> list[tuple[Path, Comparison]]:

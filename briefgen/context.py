@@ -13,7 +13,7 @@ from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare
 from .formatting import format_date
 from .models import FactSheet, Figure, Issue, Party, Person, Source
-from .release import banner
+from .portions import NotReleasable, current_banner, labelled, labelled_previous, release, sheet_scheme
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,15 @@ class BriefingContext:
     max_age_days: int
     change_sections: list[ChangeSection]
 
-    @cached_property
+    @property
     def marking(self) -> str:
-        """The banner: the highest marking of anything in the briefing, not just its own
-        (worked out once: every page's header and footer asks for it)."""
-        return banner(self.sheet)
+        """The banner of the product being printed: the highest of the briefing's own marking
+        and every label the product prints (briefgen/render.py `render_product` works it out)."""
+        return current_banner() or self.sheet.briefing.marking
+
+    @cached_property
+    def scheme(self) -> str:
+        return sheet_scheme(self.sheet)
 
     @property
     def is_draft(self) -> bool:
@@ -68,8 +72,34 @@ def build_context(
     version: str,
     generator: str,
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    release_limit: str | None = None,
+    label: str = "",
 ) -> BriefingContext:
-    """Index the sheet for the templates: parties and people by id, delegations, source numbers."""
+    """The sheet as every product of it shows it: labelled, released at `release_limit` if
+    given (NotReleasable if it cannot be), compared with its previous round, and indexed for
+    the templates (parties and people by id, delegations, source numbers).
+
+    The comparison is made between the complete rounds and then released, so a portion that
+    became SECRET reads as withheld, not as dropped."""
+    view = labelled(sheet)
+    before = None
+    if previous is not None:
+        before = labelled_previous(previous, sheet)
+    changes = compare(before, view) if before is not None else None
+    if release_limit is not None:
+        view = release(view, release_limit, label)
+        if before is not None and changes is not None:
+            try:
+                before = release(before, release_limit, label)
+                changes = changes.released(release_limit, sheet_scheme(view))
+            except NotReleasable:  # a previous round above the limit: what changed cannot be shown
+                before = changes = None
+    return _indexed(view, before, changes, version, generator, max_age_days)
+
+
+def _indexed(
+    sheet: FactSheet, previous: FactSheet | None, changes: Comparison | None, version: str, generator: str, max_age_days: int
+) -> BriefingContext:
     ours = next(party for party in sheet.parties if party.ours)
     counterparts = [party for party in sheet.parties if not party.ours]
     # Who is across the table comes first: that is what a principal reads the brief for.
@@ -77,7 +107,6 @@ def build_context(
         Delegation(party, [person for person in sheet.people if person.party == party.id])
         for party in [*counterparts, ours]
     ]
-    changes = compare(previous, sheet) if previous is not None else None
     numbered = [NumberedSource(number, source) for number, source in enumerate(sheet.sources, start=1)]
     return BriefingContext(
         sheet=sheet,

@@ -25,7 +25,6 @@ from .render import Renderer
 
 if TYPE_CHECKING:
     from .loader import LoadedSheet
-    from .models import FactSheet
     from .pipeline import BuildOptions
 
 PAGE_LIMITS = {"onepager": 1}
@@ -41,6 +40,8 @@ class SheetTask:
     """What the manifest keeps of the sheet (pipeline._summary), worked out once when planning."""
     outputs: dict[Path, tuple[str, str]]
     """Each output path → (brief type, format)."""
+    release_limit: str | None = None
+    """The highest marking to show, in this sheet's scheme (None: the complete briefing)."""
     site_files: dict[Path, str] = field(default_factory=dict)
     """The sheet's files in the published site → 'page', or the format copied there ('pdf', 'md', 'yaml')."""
     generation: str = ""
@@ -59,6 +60,8 @@ class RenderedSheet:
     warnings: list[str]
     seconds: float
     """Time spent rendering so far; each PDF's drawing time is added when it is done."""
+    banner: str = ""
+    """The marking the site lists the briefing under: its published page's banner."""
 
     def complete(self, pdfs: dict[Path, bytes]) -> dict[Path, bytes]:
         """Every file of the sheet, given its drawn PDFs, in the order they are to be written."""
@@ -80,23 +83,24 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
     from . import __version__
 
     started = time.perf_counter()
-    sheet, previous = releasable_rounds(loaded, options.release_max)
     brief = build_context(
-        sheet,
-        previous=previous,
+        loaded.sheet,
+        previous=loaded.previous.sheet if loaded.previous else None,
         version=task.stamp,
         generator=f"briefgen {__version__}",
         max_age_days=options.max_age_days,
+        release_limit=task.release_limit,
+        label=str(loaded.path),
     )
     renderer = Renderer(options.workspace_templates, task.generation)
     html: dict[str, str] = {}  # by brief type: one render serves both the HTML file and the PDF
-    rendered = RenderedSheet(loaded.path, {}, {}, {}, [], 0.0)
+    rendered = RenderedSheet(loaded.path, {}, {}, {}, [], 0.0, banner=loaded.sheet.briefing.marking)
     for path, (brief_type, fmt) in task.outputs.items():
         if fmt == "md":
-            rendered.files[path] = renderer.render(brief_type, "md", brief).encode()
+            rendered.files[path] = renderer.render_product(brief_type, "md", brief).text.encode()
             continue
         if brief_type not in html:
-            html[brief_type] = renderer.render(brief_type, "html", brief)
+            html[brief_type] = renderer.render_product(brief_type, "html", brief).text
         if fmt == "html":
             rendered.files[path] = html[brief_type].encode()
         else:
@@ -107,7 +111,9 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
     for path, kind in task.site_files.items():
         if kind == "page":
             extra = {"downloads": downloads, "home": "../index.html"}
-            rendered.files[path] = renderer.render("site/briefing", "html", brief, extra=extra).encode()
+            page = renderer.render_product("site/briefing", "html", brief, extra=extra)
+            rendered.files[path] = page.text.encode()
+            rendered.banner = page.banner
         elif kind == "yaml":
             rendered.files[path] = loaded.raw
         else:
@@ -128,26 +134,6 @@ def _pdf_options(loaded: LoadedSheet, brief_type: str, options: BuildOptions) ->
         attachment_name=loaded.path.name,
         as_of=loaded.sheet.briefing.as_of,
     )
-
-
-def releasable_rounds(loaded: LoadedSheet, limit: str | None) -> tuple[FactSheet, FactSheet | None]:
-    """The sheet and its previous round as they may be shown at `limit` (as they are, without one).
-
-    A previous round that cannot be released at all is left out, so the "what changed" section
-    cannot give away what it held.
-    """
-    from .release import NotReleasable, release
-
-    previous = loaded.previous.sheet if loaded.previous else None
-    if limit is None:
-        return loaded.sheet, previous
-    sheet = release(loaded.sheet, limit, str(loaded.path))
-    if previous is not None:
-        try:
-            previous = release(previous, limit, str(loaded.previous.path if loaded.previous else ""))
-        except NotReleasable:
-            previous = None
-    return sheet, previous
 
 
 def check_font_coverage(html: str, label: str, *, strict: bool, warn: Callable[[str], None]) -> None:

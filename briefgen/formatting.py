@@ -54,8 +54,11 @@ _ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
 
 
 def escape_markdown(value: Any) -> str:
-    """Plain text for Markdown output, on one line, with nothing Markdown would act on."""
-    text = " ".join(str(value).split())
+    """Plain text for Markdown output, on one line, with nothing Markdown would act on.
+    Space at either end is kept (as one space): it separates the value from its neighbours."""
+    raw = str(value)
+    text = " ".join(raw.split())
+    text = (" " if raw[:1].isspace() else "") + text + (" " if raw[-1:].isspace() and text else "")
     text = _ENTITY.sub("&amp;", text)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _LINE_START_MARKER.sub(r"\\\1", text)

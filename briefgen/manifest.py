@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 from .versioning import folder_head
 
 MANIFEST_NAME = ".briefgen-manifest.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -53,21 +53,34 @@ class Staleness:
 
 @dataclass
 class Manifest:
+    """What briefgen wrote into one output folder, and from what: every file it owns is listed
+    here, so a build can remove what it wrote before and no longer produces, and nothing else."""
+
     out_dir: Path
     fingerprint: str
     sheets: dict[str, SheetRecord] = field(default_factory=dict)
+    site: list[str] = field(default_factory=list)
+    """The site's own pages (index, negotiation pages, feeds), relative to the output folder."""
+    release: str | None = None
+    """The release limits the folder was built with; None for complete briefings."""
+    found: bool = False
+    """Whether the folder held a manifest: then it holds briefgen's files, complete or released."""
 
     @classmethod
     def read(cls, out_dir: Path, fingerprint: str) -> Manifest:
-        """The manifest in `out_dir`, or an empty one if it is missing, unreadable or for other inputs."""
+        """The manifest in `out_dir` (an empty one if it is missing or unreadable). Built for
+        other inputs, its records are kept, for the files they list, but are all out of date."""
         try:
             data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint:
+            if data.get("format") != FORMAT:
                 return cls(out_dir, fingerprint)
             sheets = {path: SheetRecord(**record) for path, record in data["sheets"].items()}
+            if data.get("fingerprint") != fingerprint:
+                for record in sheets.values():
+                    record.sha = ""
+            return cls(out_dir, fingerprint, sheets, list(data.get("site", [])), data.get("release"), found=True)
         except (OSError, ValueError, TypeError, KeyError):
             return cls(out_dir, fingerprint)
-        return cls(out_dir, fingerprint, sheets)
 
     def write(self) -> None:
         from .write import write_atomic
@@ -75,6 +88,8 @@ class Manifest:
         data = {
             "format": FORMAT,
             "fingerprint": self.fingerprint,
+            "release": self.release,
+            "site": sorted(self.site),
             "sheets": {path: asdict(record) for path, record in sorted(self.sheets.items())},
         }
         write_atomic(self.out_dir / MANIFEST_NAME, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
@@ -121,16 +136,28 @@ class Manifest:
                 return False
         return True
 
-    def record(self, path: Path, record: SheetRecord, outputs: list[Path]) -> None:
-        """Note what `path`'s outputs were built from; outputs of other brief types stay on record
-        while the sheet is unchanged, so switching --template does not redo them."""
+    def record(self, path: Path, record: SheetRecord, outputs: list[Path]) -> list[str]:
+        """Note what `path`'s outputs were built from; return the files it had before and no
+        longer has (a brief type no longer asked for, a site page of a briefing now a draft)."""
         previous = self.sheets.get(str(path.resolve()))
-        if previous is not None and previous.sha == record.sha:
-            record.outputs.update(previous.outputs)
         for output in outputs:
             stat = output.stat()
             record.outputs[output.relative_to(self.out_dir).as_posix()] = [stat.st_size, stat.st_mtime_ns]
         self.sheets[str(path.resolve())] = record
+        return [name for name in (previous.outputs if previous else {}) if name not in record.outputs]
+
+    def forget(self, sheet: str) -> list[str]:
+        """Drop a sheet's record (deleted, renamed, left out of a release); return its files."""
+        record = self.sheets.pop(sheet, None)
+        return list(record.outputs) if record else []
+
+    def outdated(self, sheet: str, wanted: list[str]) -> list[str]:
+        """Drop from a current sheet's record the files the build no longer produces; return them."""
+        record = self.sheets[sheet]
+        gone = [name for name in record.outputs if name not in wanted]
+        for name in gone:
+            del record.outputs[name]
+        return gone
 
 
 def fingerprint(version: str, options: dict[str, Any], template_folders: list[Path]) -> str:

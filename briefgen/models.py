@@ -274,6 +274,7 @@ class Source(Model):
     publisher: Text
     url: Url
     date: IsoDate
+    marking: Marking | None = None
 
 
 class FactSheet(Model):

@@ -15,8 +15,9 @@ from . import __version__
 from .discover import find_fact_sheets, real_paths, template_folders
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
+from .markings import ReleaseLimits
 from .versioning import repository_head, version_stamps
-from .write import check_inside, output_name, prepare_output
+from .write import check_inside, output_name, prepare_output, remove_outputs
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
@@ -47,12 +48,16 @@ class BuildOptions:
     """Worker processes; 1 renders in this process."""
     max_age_days: int = 90
     """Figures older than this on the day the round starts are marked stale."""
-    release_max: str | None = None
-    """Leave out every portion marked above this, and refuse briefings marked above it."""
+    release_max: ReleaseLimits | str | None = None
+    """Leave out every portion marked above its scheme's limit, and briefings marked above it."""
     site: bool = True
     """Also write the static site (out_dir/site) of every briefing built into out_dir."""
     include_drafts: bool = False
     """Publish drafts in the site too (they are always built as files)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.release_max, str):  # as the library's callers may write it
+            object.__setattr__(self, "release_max", ReleaseLimits.parse(self.release_max))
 
     def output_key(self) -> dict[str, object]:
         """The options that change how every output looks (not which outputs, how fast, or where)."""
@@ -101,6 +106,10 @@ class BuildResult:
     rebuilt: list[Path] = field(default_factory=list)
     """Fact sheets whose briefings were rendered (the others were current)."""
     timings: dict[Path, float] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
+    """One line per briefing a release left out (marked above its limit, or too little would remain)."""
+    removed: list[Path] = field(default_factory=list)
+    """Files briefgen wrote before that this build no longer produces, now deleted."""
 
     @property
     def outputs(self) -> list[Path]:
@@ -122,18 +131,58 @@ def build(
     sheet_paths = find_fact_sheets(paths)
     raws = {path: path.read_bytes() for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options.workspace_templates)))
-    staleness = _stale_sheets(manifest, raws, real_paths(sheet_paths), options)
+    _check_same_kind(manifest, options)
+    real = real_paths(sheet_paths)
+    staleness = _stale_sheets(manifest, raws, real, options)
     stale = staleness.rebuild
     result = BuildResult()
     if stale:
         _rebuild(sorted(stale), raws, manifest, options, result, progress)
     for names in staleness.current.values():
         result.unchanged.extend(options.out_dir / name for name in names)
-    if options.site and (stale or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
+    outdated = _outdated(manifest, {str(real[path]): names for path, names in staleness.current.items()})
+    site_gone: list[str] = []
+    if options.site and (stale or outdated or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
         from .site import write_site_index
 
-        result.written.extend(write_site_index(options, manifest))
+        written, site_files = write_site_index(options, manifest)
+        result.written.extend(written)
+        site_gone = [name for name in manifest.site if name not in site_files]
+        manifest.site = site_files
+    elif not options.site:
+        site_gone, manifest.site = manifest.site, []
+    if outdated or site_gone:
+        result.removed.extend(remove_outputs(options.out_dir, [*outdated, *site_gone]))
+    if stale or outdated or site_gone or not manifest.found:
+        manifest.release = str(options.release_max) if options.release_max else None
+        manifest.write()
     return result
+
+
+def _check_same_kind(manifest: Manifest, options: BuildOptions) -> None:
+    """A release never goes into a folder of complete briefings, nor the other way round:
+    copying that folder would publish what the release leaves out."""
+    release = str(options.release_max) if options.release_max else None
+    if not manifest.found or manifest.release == release:
+        return
+    held = f"a release at {manifest.release}" if manifest.release else "complete briefings"
+    wanted = f"a release at {release}" if release else "complete briefings"
+    raise UsageError(
+        f"{options.out_dir} holds {held}; build {wanted} into a folder of its own "
+        f"(e.g. --out {options.out_dir / 'release'}) or delete {options.out_dir} first"
+    )
+
+
+def _outdated(manifest: Manifest, current: dict[str, list[str]]) -> list[str]:
+    """Files on record that nothing produces any more: those of sheets deleted or renamed, and
+    those a current sheet no longer gets (a draft's site page, a brief type not asked for)."""
+    gone = []
+    for sheet in list(manifest.sheets):
+        if sheet in current:
+            gone += manifest.outdated(sheet, current[sheet])
+        elif not os.path.isfile(sheet):
+            gone += manifest.forget(sheet)
+    return gone
 
 
 def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> Staleness:
@@ -171,9 +220,9 @@ def _rebuild(
     pdf_count = len(stale) * len(options.templates) if "pdf" in options.formats else 0
     with pdf_drawer(options.jobs, pdf_count) as drawer:
         sheets = {loaded.path: loaded for loaded in load(stale)}
-        if options.release_max:
-            _check_releasable(list(sheets.values()), options.release_max)
-        tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in stale}))
+        limits = _release_limits(sheets, options, manifest, result) if options.release_max else {}
+        sheets = {path: loaded for path, loaded in sheets.items() if not options.release_max or path in limits}
+        tasks = _plan(sheets, manifest, options, version_stamps({path: raws[path] for path in sheets}), limits)
         prepare_output(options.out_dir)
         if progress:
             progress.start(len(tasks))
@@ -184,7 +233,8 @@ def _rebuild(
                 for warning in outcome.warnings:
                     logging.getLogger(__name__).warning("warning: %s", warning)
                 loaded, task = sheets[outcome.path], tasks[outcome.path]
-                manifest.record(loaded.path, _record(loaded, task), [*outcome.written, *outcome.unchanged])
+                gone = manifest.record(loaded.path, _record(loaded, task, sheet.banner), [*outcome.written, *outcome.unchanged])
+                result.removed.extend(remove_outputs(options.out_dir, gone))
                 result.written.extend(outcome.written)
                 result.unchanged.extend(outcome.unchanged)
                 result.rebuilt.append(outcome.path)
@@ -206,21 +256,39 @@ def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, bytes]) -> SheetOutcome:
     return outcome
 
 
-def _check_releasable(sheets: list[LoadedSheet], limit: str) -> None:
-    """Refuse, before anything is written, every briefing that may not be released at `limit`."""
-    from .release import NotReleasable, release
+def _release_limits(sheets: dict[Path, LoadedSheet], options: BuildOptions, manifest: Manifest, result: BuildResult) -> dict[Path, str]:
+    """Each sheet's release limit, in its own scheme. A sheet whose scheme has no limit is a
+    usage error; a briefing that cannot be released at its limit is left out, with one line
+    saying why (and its earlier files removed), unless --strict makes that a failure."""
+    from .portions import NotReleasable, labelled, release
 
-    refused = []
-    for loaded in sheets:
+    limits: dict[Path, str] = {}
+    unlimited: list[str] = []
+    wanted = options.release_max
+    assert isinstance(wanted, ReleaseLimits)  # BuildOptions parses text
+    for path, loaded in sheets.items():
+        markings = [marking for _, marking in loaded.sheet.markings()]
+        found = wanted.for_markings(markings)
+        if found is None:
+            unlimited.append(f"{path}: {wanted.missing_for(markings)}")
+            continue
         try:
-            release(loaded.sheet, limit, str(loaded.path))
+            release(labelled(loaded.sheet), found[1], str(path))
         except NotReleasable as error:
-            refused.append(str(error))
-    if refused:
-        raise NotReleasable("\n".join(refused))
+            result.left_out.append(f"left out of this release: {error}")
+            result.removed.extend(remove_outputs(options.out_dir, manifest.forget(str(path.resolve()))))
+            continue
+        limits[path] = found[1]
+    if unlimited:
+        raise UsageError("\n".join(unlimited))
+    if options.strict and result.left_out:
+        raise NotReleasable("\n".join(result.left_out) + "\n(--strict: a briefing left out of a release fails the build)")
+    return limits
 
 
-def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOptions, stamps: dict[Path, str]) -> dict[Path, SheetTask]:
+def _plan(
+    sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOptions, stamps: dict[Path, str], limits: dict[Path, str]
+) -> dict[Path, SheetTask]:
     """Every output of every sheet to rebuild; two sheets that would write one file are an error."""
     from .formats import SheetTask
 
@@ -233,7 +301,7 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
     clashes: list[Problem] = []
     for path, loaded in sheets.items():
         real = path.resolve()
-        summary = _summary(loaded, options.release_max)
+        summary = _summary(loaded)
         outputs = options.outputs_for(summary)
         site_files = options.site_files_for(summary)
         for target in [*outputs, *site_files]:
@@ -242,13 +310,14 @@ def _plan(sheets: dict[Path, LoadedSheet], manifest: Manifest, options: BuildOpt
             if other is not None and other != real:
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
             claimed[target] = real
-        tasks[path] = SheetTask(path, stamps[path], summary, outputs, site_files, manifest.fingerprint)
+        tasks[path] = SheetTask(path, stamps[path], summary, outputs, limits.get(path), site_files, manifest.fingerprint)
     if clashes:
         raise InvalidFactSheets(clashes)
     return tasks
 
 
-def _record(loaded: LoadedSheet, task: SheetTask) -> SheetRecord:
+def _record(loaded: LoadedSheet, task: SheetTask, banner: str) -> SheetRecord:
+    """The sheet's record, listed under the banner its published page was printed with."""
     previous = loaded.previous
     return SheetRecord(
         sha=sha_of(loaded.raw),
@@ -256,16 +325,14 @@ def _record(loaded: LoadedSheet, task: SheetTask) -> SheetRecord:
         previous_sha=sha_of(previous.raw) if previous else None,
         head=repository_head(loaded.path),
         stamp=task.stamp,
-        summary=task.summary,
+        summary={**task.summary, "marking": banner},
     )
 
 
-def _summary(loaded: LoadedSheet, release_max: str | None) -> dict[str, Any]:
-    """What the site and the next build need to know of a sheet without loading it again."""
-    from .release import banner, release
-
+def _summary(loaded: LoadedSheet) -> dict[str, Any]:
+    """What the site and the next build need to know of a sheet without loading it again (its
+    marking, as printed on its page, is added once the page is rendered)."""
     sheet = loaded.sheet
-    shown = release(sheet, release_max, str(loaded.path)) if release_max else sheet
     return {
         "negotiation": sheet.negotiation.id,
         "negotiation_title": sheet.negotiation.title,
@@ -277,7 +344,7 @@ def _summary(loaded: LoadedSheet, release_max: str | None) -> dict[str, Any]:
         "city": sheet.round.city,
         "country": sheet.round.country,
         "as_of": sheet.briefing.as_of.isoformat(),
-        "marking": banner(shown),
+        "marking": sheet.briefing.marking,
         "status": sheet.briefing.status,
     }
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import traceback
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,14 +37,16 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .context import BriefingContext, figure_sources, series_table
 from .discover import DEFAULT_TEMPLATES, template_folders
 from .errors import RenderError, UsageError
 from .formatting import escape_markdown, format_date, format_date_range, format_figure
+from .markings import css_name, highest
 from .models import Figure
+from .portions import Labelled, label, labelled_text, marking_of, note_printed, printing, sheet_scheme, with_label
 
 TextFormat = Literal["md", "html"]
 
@@ -87,6 +91,21 @@ def _markdown_converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
+def _md_html(text: str) -> Markup:
+    """The `md` filter for HTML: a marked field's label leads its first paragraph."""
+    html = markdown_to_html(str(text))
+    marking = marking_of(text)
+    if not marking:
+        return html
+    note_printed(marking)
+    mark = _label_html(marking)
+    return Markup(html[:3] + mark + html[3:]) if html.startswith("<p>") else Markup(mark + html)
+
+
+def _label_html(marking: str) -> str:
+    return f'<span class="portion-mark">{label(marking)}</span> '
+
+
 def _unwrap_single_paragraph(html: str) -> str:
     """A one-paragraph field flows inline, so a citation mark can follow it on the same line."""
     inner = html.strip()
@@ -101,7 +120,17 @@ def markdown_passthrough(text: str, indent: int = 0) -> MarkdownText:
     `indent` continues the text inside a list item: every line after the first is indented.
     """
     safe = text.strip().replace("&", "&amp;").replace("<", "&lt;")
-    return MarkdownText(safe.replace("\n", "\n" + " " * indent) if indent else safe)
+    safe = safe.replace("\n", "\n" + " " * indent) if indent else safe
+    marking = marking_of(text)
+    if marking:
+        note_printed(marking)
+        # A label cannot lead a list or a heading without breaking it: it gets a line of its own.
+        joiner = "\n\n" + " " * indent if _BLOCK_START.match(safe) else " "
+        safe = f"{label(marking)}{joiner}{safe}"
+    return MarkdownText(safe)
+
+
+_BLOCK_START = re.compile(r"^(?:[-*+>#|]|\d+[.)])")
 
 
 def yaml_string(value: Any) -> MarkdownText:
@@ -115,7 +144,40 @@ def markdown_url(url: str) -> MarkdownText:
 
 
 def _finalize_markdown(value: Any) -> Any:
-    return value if isinstance(value, MarkdownText) else escape_markdown(value)
+    """Every printed value: Markdown passes through, text is escaped, and prose from a marked
+    portion gets its label in front (and counts towards the banner)."""
+    if isinstance(value, MarkdownText):
+        return value
+    text = escape_markdown(_isolated(str(value), "\u2068", "\u2069"))
+    if isinstance(value, Labelled):
+        note_printed(value.marking)
+        return f"{label(value.marking)} {text}"  # plain, not bold: it may stand inside bold text
+    return text
+
+
+def _finalize_html(value: Any) -> Any:
+    """Every printed value in HTML: prose from a marked portion gets its label in front (and
+    counts towards the banner), and right-to-left text is isolated from its neighbours.
+    Inside a chart (an SVG image) the label is plain text."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    text = escape(value)
+    if _RTL.search(value):
+        text = Markup("<bdi>%s</bdi>") % text if not _PLAIN_LABELS.get() else Markup("\u2068") + text + Markup("\u2069")
+    if isinstance(value, Labelled):
+        note_printed(value.marking)
+        mark = label(value.marking) + " " if _PLAIN_LABELS.get() else _label_html(value.marking)
+        return Markup(mark) + text
+    return text
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+"""Right-to-left letters: a field holding them is isolated, so it cannot reorder what surrounds it."""
+_PLAIN_LABELS: ContextVar[bool] = ContextVar("briefgen_plain_labels", default=False)
+
+
+def _isolated(text: str, start: str, end: str) -> str:
+    return f"{start}{text}{end}" if _RTL.search(text) else text
 
 
 @pass_context
@@ -143,27 +205,38 @@ def _numbers(context: Context, refs: list[str] | str | None) -> list[int]:
 
 @pass_environment
 def _chart_data_url(environment: Environment, figure: Figure) -> str:
-    """The figure's chart, drawn by the workspace's (or the default) chart.svg, as a data: URL."""
+    """The figure's chart, drawn by the workspace's (or the default) chart.svg, as a data: URL.
+    Its labels are plain text (an SVG image has no HTML), and count towards the banner."""
     from .charts import chart_data_url, chart_layout
 
-    return chart_data_url(environment.get_template("chart.svg").render(c=chart_layout(figure)))
+    token = _PLAIN_LABELS.set(True)
+    try:
+        return chart_data_url(environment.get_template("chart.svg").render(c=chart_layout(figure)))
+    finally:
+        _PLAIN_LABELS.reset(token)
 
 
 def _chart_description(figure: Figure) -> str:
+    """Alternative text for a chart, labelled as plain text: it is printed in an attribute."""
     from .charts import chart_description
 
-    return chart_description(figure)
+    marking = marking_of(figure)
+    if marking:
+        note_printed(marking)
+    return with_label(labelled_text(chart_description(figure), marking))
 
 
-def _portion_html(portion: object) -> Markup:
-    """'(SECRET) ' before a portion that carries its own marking, as marked documents do."""
-    marking = getattr(portion, "marking", None)
-    return Markup('<span class="portion-mark">({})</span> ').format(marking) if marking else Markup("")
+def _figure(figure: Figure) -> str:
+    """A figure's value as the briefing shows it, labelled like the figure it belongs to."""
+    return labelled_text(format_figure(figure), marking_of(figure))
 
 
-def _portion_markdown(portion: object) -> MarkdownText:
-    marking = getattr(portion, "marking", None)
-    return MarkdownText(f"**({escape_markdown(marking)})** " if marking else "")
+@dataclass(frozen=True)
+class Product:
+    """A rendered briefing product and its banner: the highest marking of anything it prints."""
+
+    text: str
+    banner: str
 
 
 @dataclass(frozen=True)
@@ -189,6 +262,21 @@ class Renderer:
             raise UsageError(f"no template named '{error.name}' (looked in {_searched(self.workspace_templates)})") from None
         except TemplateError as error:
             raise RenderError(_describe_template_error(error, name)) from None
+
+    def render_product(self, template: str, fmt: TextFormat, brief: BriefingContext, extra: Mapping[str, Any] | None = None) -> Product:
+        """Render one briefing product; its banner is the highest of the briefing's own marking
+        and every label it printed. Printed once with the briefing's own marking as its banner
+        and, if a label is higher, again with that."""
+        base: str = brief.sheet.briefing.marking
+        banner = base
+        for _ in range(2):
+            with printing(banner) as printed:
+                text = self.render(template, fmt, brief, extra)
+            needed = highest([base, *printed], sheet_scheme(brief.sheet)) or base
+            if needed == banner:
+                return Product(text, banner)
+            banner = needed
+        raise RenderError(f"{template}.{fmt}: the template prints other portions when its banner is raised to {banner}")
 
     def stylesheet(self, name: str) -> str:
         """A stylesheet by name: the workspace's own first, then the default."""
@@ -271,7 +359,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         loader=loader,
         undefined=StrictUndefined,
         autoescape=is_html,
-        finalize=None if is_html else _finalize_markdown,
+        finalize=_finalize_html if is_html else _finalize_markdown,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -279,10 +367,9 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         bytecode_cache=_template_cache(fmt),
     )
     filters: dict[str, Callable[..., Any]] = {
-        "md": markdown_to_html if is_html else markdown_passthrough,
+        "md": _md_html if is_html else markdown_passthrough,
         "cite": _cite_html if is_html else _cite_markdown,
-        "figure": format_figure,
-        "portion": _portion_html if is_html else _portion_markdown,
+        "figure": _figure,
         "chart_alt": _chart_description,
         "series_table": series_table,
         "figure_sources": figure_sources,
@@ -290,6 +377,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "url": markdown_url if not is_html else str,
         "date": format_date,
         "date_range": format_date_range,
+        "css_name": css_name,
     }
     if is_html:
         filters["chart"] = _chart_data_url  # an SVG: escaped as markup, so never in Markdown

@@ -53,8 +53,9 @@ class Listing:
         return format_date_range(date.fromisoformat(self.start), date.fromisoformat(self.end))
 
 
-def write_site_index(options: BuildOptions, manifest: Manifest) -> list[Path]:
-    """Write the site's index, negotiation pages, feed and JSON index; return the files written."""
+def write_site_index(options: BuildOptions, manifest: Manifest) -> tuple[list[Path], list[str]]:
+    """Write the site's index, negotiation pages, feed and JSON index; return the files written,
+    and every page of the site's own (relative to the output folder), written or unchanged."""
     from .pipeline import SITE_FOLDER
 
     root = options.out_dir / SITE_FOLDER
@@ -71,7 +72,8 @@ def write_site_index(options: BuildOptions, manifest: Manifest) -> list[Path]:
         extra = _page(rounds, negotiation_title=rounds[0].negotiation_title, rounds=sorted(rounds, key=lambda r: r.start), root="../")
         pages[folder / "index.html"] = renderer.render("site/negotiation", "html", None, extra=extra).encode()
     root.mkdir(parents=True, exist_ok=True)
-    return [path for path, content in pages.items() if write_atomic(path, content)]
+    written = [path for path, content in pages.items() if write_atomic(path, content)]
+    return written, [path.relative_to(options.out_dir).as_posix() for path in pages]
 
 
 def _listings(options: BuildOptions, manifest: Manifest, root: Path) -> list[Listing]:

@@ -83,3 +83,21 @@ def write_atomic(path: Path, content: bytes) -> bool:
     except OSError as error:
         raise EnvironmentProblem(f"{path}: cannot write ({error.strerror})") from None
     return True
+
+
+def remove_outputs(out_dir: Path, names: list[str]) -> list[Path]:
+    """Delete files briefgen wrote earlier and no longer produces (names relative to `out_dir`),
+    then the folders that leaves empty; nothing outside `out_dir`, nothing it did not write."""
+    removed = []
+    root = out_dir.resolve()
+    for name in names:
+        path = out_dir / name
+        if not path.resolve().is_relative_to(root) or not path.is_file():
+            continue
+        path.unlink()
+        removed.append(path)
+        folder = path.parent
+        while folder.resolve() != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return removed

@@ -226,8 +226,8 @@ class ElementCensus(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "style":
             self.styles += 1
-        if tag in ("script", "iframe", "img", "object", "embed", "link", "form", "base") or self.styles > 2:
-            self.unsafe.append(tag)  # the template itself has exactly two <style> elements
+        if tag in ("script", "iframe", "img", "object", "embed", "link", "form", "base") or self.styles > 3:
+            self.unsafe.append(tag)  # the template itself has exactly three <style> elements
         for name, value in attrs:
             if name.startswith("on") or (name in ("href", "src") and (value or "").strip().lower().startswith(("javascript:", "data:", "file:"))):
                 self.unsafe.append(f"{tag} {name}={value}")

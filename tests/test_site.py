@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from briefgen import BuildOptions, build
 from briefgen.cli import main
-from briefgen.release import NotReleasable
+from briefgen.portions import NotReleasable
 
 from .conftest import EXAMPLES, MINIMAL_SHEET
 
@@ -155,17 +155,27 @@ def test_without_a_release_limit_the_banner_is_the_highest_portion(tmp_path: Pat
     build([SECRET_PORTIONS], BuildOptions(out_dir=tmp_path, formats=("md",)))
     text = next(tmp_path.rglob("*.md")).read_text(encoding="utf-8")
     assert "marking: SECRET\n" in text and "Handling marking: **SECRET**" in text
-    assert "**(SECRET)** SENSITIVE-RED-LINE-PLUGH" in text
+    assert "(SECRET) SENSITIVE-RED-LINE-PLUGH" in text
 
 
-def test_briefing_marked_above_the_limit_is_refused_and_nothing_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """London (OFFICIAL-SENSITIVE) cannot be released at OFFICIAL: a clear refusal, exit 1, no file."""
+def test_briefing_marked_above_its_limit_is_left_out_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One sensitive sheet does not stop a release: it is left out, named in one line (exit 0),
+    and nothing of it is written; --strict makes that a failure."""
+    sheets = tmp_path / "briefs"
+    sheets.mkdir()
+    (sheets / "public.yaml").write_text(MINIMAL_SHEET, encoding="utf-8")
+    secret = MINIMAL_SHEET.replace("marking: OFFICIAL", "marking: SECRET").replace("id: first", "id: second")
+    (sheets / "secret.yaml").write_text(secret, encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(NotReleasable, match="marked OFFICIAL-SENSITIVE, above the release limit OFFICIAL"):
-        build([EXAMPLES], BuildOptions(out_dir=out, release_max="OFFICIAL"))
-    assert not out.exists() or not any(path.is_file() for path in out.rglob("*"))
-    assert main(["build", str(EXAMPLES), "--out", str(out), "--release-max", "OFFICIAL"]) == 1
-    assert "cannot be released" in capsys.readouterr().err
+    assert main(["build", str(sheets), "--out", str(out), "--release-max", "OFFICIAL"]) == 0
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if "left out" in line] == [
+        f"briefgen: left out of this release: {sheets / 'secret.yaml'}: marked SECRET, above the release limit OFFICIAL"
+    ]
+    assert not list(out.rglob("*second*")) and list(out.rglob("*first*"))
+    strict = tmp_path / "strict"
+    assert main(["build", str(sheets), "--out", str(strict), "--release-max", "OFFICIAL", "--strict"]) == 1
+    assert not list(strict.rglob("*second*"))
 
 
 def test_release_and_archival_cannot_be_combined(tmp_path: Path) -> None:
