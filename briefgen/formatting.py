@@ -107,13 +107,33 @@ def format_date_range(start: date, end: date, language: str = FALLBACK_LANGUAGE)
         return format_date(start, language)
     locale = _locale(language)
     if locale.language != "en":
-        return str(format_interval(start, end, "yMMMMd", locale=locale))
+        return _interval(start, end, locale)
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_date(end, language)}"
     if start.year == end.year:
         return f"{_babel_date(start, 'd MMMM', locale=locale)} – {format_date(end, language)}"
     return f"{format_date(start, language)} – {format_date(end, language)}"
 
+
+
+def _interval(start: date, end: date, locale: Locale) -> str:
+    """CLDR's interval format for day, month and year, with the month as wide as in `format_date`.
+
+    CLDR has the interval only with the abbreviated month ('1.–2. Sept. 2025'); its rule for a
+    field wider than the pattern's is to widen it, which Babel's format_interval does not do.
+    Languages whose long date has no month name ('2025年6月9日') keep the pattern as it is.
+    """
+    formats = locale.interval_formats.get("yMMMd")
+    if not formats:
+        return str(format_interval(start, end, "yMMMd", locale=locale))
+    greatest = "y" if start.year != end.year else "M" if start.month != end.month else "d"
+    first, second = formats[greatest]
+    if "MMMM" in locale.date_formats["long"].pattern:
+        first, second = _FULL_MONTH.sub("MMMM", first), _FULL_MONTH.sub("MMMM", second)
+    return f"{_babel_date(start, first, locale=locale)}{_babel_date(end, second, locale=locale)}"
+
+
+_FULL_MONTH = re.compile(r"(?<!M)MMM(?!M)")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
