@@ -31,11 +31,16 @@ _SCALES = frozenset({"k", "m", "mn", "bn", "tn", "trn"})
 
 @lru_cache(maxsize=32)
 def _locale(language: str) -> Locale:
-    """Babel's locale for a BCP 47 tag; English for a tag it does not know, so a briefing still builds."""
-    try:
-        return Locale.parse(language, sep="-")
-    except (ValueError, TypeError, UnknownLocaleError):
-        return Locale.parse(FALLBACK_LANGUAGE)
+    """Babel's locale for a BCP 47 tag: 'de-XX' as 'de', and English for a language it does not know.
+
+    A briefing in a language CLDR lacks still builds; its numbers and dates read as in English.
+    """
+    for tag in (language, language.split("-")[0]):
+        try:
+            return Locale.parse(tag, sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            continue
+    return Locale.parse(FALLBACK_LANGUAGE)
 
 
 def format_figure(figure: Figure, language: str = FALLBACK_LANGUAGE) -> str:

@@ -239,6 +239,10 @@ def test_an_unknown_language_falls_back_to_english_quietly(language: str) -> Non
     assert format_date_range(date(2025, 6, 9), date(2025, 6, 10), language) == "9–10 June 2025"
 
 
+def test_a_region_babel_does_not_know_keeps_its_language() -> None:
+    assert format_date(date(2025, 6, 9), "de-XX") == "9. Juni 2025"
+
+
 def test_the_machines_locale_is_never_consulted(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LC_TIME", "LANGUAGE"):
         monkeypatch.setenv(name, "de_DE.UTF-8")
