@@ -87,7 +87,7 @@ def _with_currency(amount: str, code: str, locale: Locale) -> str:
     prefix, suffix = pattern.prefix[0], pattern.suffix[0]
     if "¤" in prefix:
         before = prefix.replace("¤", symbol)
-        gap = " " if before[-1:].isalpha() else ""  # a code, not a sign, before the digits: 'USD 12.6bn'
+        gap = " " if before[-1:].isalpha() else ""  # a code, not a sign, before the digits: 'CHF 12.6bn'
         return f"{before}{gap}{amount}"
     after = suffix.replace("¤", symbol) if "¤" in suffix else f" {symbol}"
     gap = " " if after[:1].isalpha() else ""
