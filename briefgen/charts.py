@@ -75,7 +75,7 @@ class ChartLayout:
 def chart_layout(figure: Figure) -> ChartLayout:
     """Where every line, point and tick of `figure`'s chart goes."""
     dates = [point.date for series in figure.series for point in series.points]
-    values = [point.value for series in figure.series for point in series.points]
+    values = [float(point.value) for series in figure.series for point in series.points]
     first, last = min(dates), max(dates)
     if first == last:  # one date: a month around it, within the calendar's ends
         first = first - PADDING if first - date.min > PADDING else date.min
@@ -93,7 +93,7 @@ def chart_layout(figure: Figure) -> ChartLayout:
 
     lines = []
     for colour, series in zip(COLOURS, figure.series):
-        points = [(x(point.date), y(point.value)) for point in series.points]
+        points = [(x(point.date), y(float(point.value))) for point in series.points]
         lines.append(Line(series.label, colour, _path(points, step=figure.chart == "step"), points))
     y_ticks = [Tick(y(value), _number(value, y_step)) for value in _steps(bottom_value, top_value, y_step)]
     x_ticks = [Tick(x(day), label) for day, label in date_ticks(first, last)]
@@ -180,7 +180,8 @@ def chart_data_url(svg: str) -> str:
 def chart_description(figure: Figure) -> str:
     """Alternative text: what the chart shows, in a sentence; the numbers follow in a table."""
     lines = "; ".join(
-        f"{series.label} from {series.points[0].value:g} to {series.points[-1].value:g}" for series in figure.series
+        f"{series.label} from {float(series.points[0].value):g} to {float(series.points[-1].value):g}"
+        for series in figure.series
     )
     first = min(point.date for series in figure.series for point in series.points)
     last = max(point.date for series in figure.series for point in series.points)

@@ -13,15 +13,16 @@ import subprocess
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Literal
 
 from .discover import find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
-from .formatting import escape_markdown, format_figure
+from .formatting import escape_markdown, format_figure, format_number
 from .loader import load, validate_document
 from .markings import above, highest
-from .models import Commitment, FactSheet, Figure, Issue, Person
+from .models import NUMBER_DIGITS, Commitment, FactSheet, Figure, Issue, Person
 from .portions import labelled, labelled_previous, labelled_text, marking_of, with_label
 from .yamlsource import YamlProblems, read_yaml
 
@@ -59,7 +60,7 @@ class IssueChange:
 class FigureRef:
     id: str
     label: str
-    value: float
+    value: Decimal
     unit: str
     text: str
     """The value as a briefing shows it, e.g. '+4.8%'."""
@@ -71,15 +72,15 @@ class FigureMove:
 
     id: str
     label: str
-    old_value: float
-    new_value: float
+    old_value: Decimal
+    new_value: Decimal
     unit: str
     old_text: str
     new_text: str
-    delta: float | None
+    delta: Decimal | None
     """new - old; None when the unit changed, since 10% and 10 USD bn cannot be subtracted."""
     delta_text: str | None
-    """e.g. '-115 pp': a percentage moves by percentage points, not by percent."""
+    """e.g. '−115 pp': a percentage moves by percentage points, not by percent."""
     direction: Direction
     changes: tuple[ValueChange, ...] = ()
     """'period' and 'as_of', where they changed: why a figure with the same value is listed."""
@@ -188,7 +189,7 @@ def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
     new_issues = {issue.id for issue in new.issues}
     old_commitments = {item.id: item for item in old.commitments} if old else {}
     new_commitments = {item.id for item in new.commitments}
-    added, dropped, moved = _compare_figures(old.figures if old else [], new.figures)
+    added, dropped, moved = _compare_figures(old.figures if old else [], new.figures, new.briefing.language)
     old_figures = {figure.id: figure for figure in old.figures} if old else {}
     moved = tuple(replace(move, old_marking=_old_marking(move, old_figures, old)) for move in moved)
     return Comparison(
@@ -247,7 +248,7 @@ def _compliance_changes(old: Commitment, new: Commitment) -> tuple[ValueChange, 
 
 
 def _compare_figures(
-    old: list[Figure], new: list[Figure]
+    old: list[Figure], new: list[Figure], language: str
 ) -> tuple[tuple[FigureRef, ...], tuple[FigureRef, ...], tuple[FigureMove, ...]]:
     """Match by id first, then what is left by label, so a renamed id still reads as a move."""
     new_ids = {figure.id for figure in new}
@@ -259,17 +260,17 @@ def _compare_figures(
             if twin is not None:
                 matched[figure.id] = twin
                 unmatched.remove(twin)
-    added = tuple(_figure_ref(figure) for figure in new if figure.id not in matched)
-    dropped = tuple(_figure_ref(figure) for figure in unmatched)
-    moves = (_figure_move(matched[figure.id], figure) for figure in new if figure.id in matched)
+    added = tuple(_figure_ref(figure, language) for figure in new if figure.id not in matched)
+    dropped = tuple(_figure_ref(figure, language) for figure in unmatched)
+    moves = (_figure_move(matched[figure.id], figure, language) for figure in new if figure.id in matched)
     return added, dropped, tuple(move for move in moves if move is not None)
 
 
-def _figure_ref(figure: Figure) -> FigureRef:
-    return FigureRef(figure.id, figure.label, figure.value, figure.unit, format_figure(figure))
+def _figure_ref(figure: Figure, language: str) -> FigureRef:
+    return FigureRef(figure.id, figure.label, figure.value, figure.unit, format_figure(figure, language))
 
 
-def _figure_move(old: Figure, new: Figure) -> FigureMove | None:
+def _figure_move(old: Figure, new: Figure, language: str) -> FigureMove | None:
     changes = tuple(
         ValueChange(name, _shown(getattr(old, name)), _shown(getattr(new, name)))
         for name in ("period", "as_of")
@@ -279,14 +280,18 @@ def _figure_move(old: Figure, new: Figure) -> FigureMove | None:
         return None
     delta = delta_text = None
     if old.unit == new.unit:
-        delta = round(new.value - old.value, 9)  # 5.1 - 4.8 is 0.3, not 0.2999999999999998
-        unit = "pp" if new.unit == "%" else new.unit
-        delta_text = format_figure(new.model_copy(update={"value": delta, "unit": unit, "signed": True}))
+        with localcontext(_EXACT):  # 5.1 - 4.8 is 0.3, and no digit of a 30-digit figure is rounded away
+            delta = new.value - old.value
+        delta_text = format_number(delta, "pp" if new.unit == "%" else new.unit, language, signed=True)
     direction: Direction = "up" if new.value > old.value else "down" if new.value < old.value else "unchanged"
     return FigureMove(
         new.id, new.label, old.value, new.value, new.unit,
-        format_figure(old), format_figure(new), delta, delta_text, direction, changes,
+        format_figure(old, language), format_figure(new, language), delta, delta_text, direction, changes,
     )  # fmt: skip
+
+
+_EXACT = Context(prec=2 * NUMBER_DIGITS + 1, traps=[Inexact, Overflow, InvalidOperation])
+"""Enough digits for any difference of two figures (each under 10**30, to 30 decimal places), and an error if not."""
 
 
 def _shown(value: object) -> str | None:

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare
-from .formatting import format_date
+from .formatting import format_date, format_number
 from .models import FactSheet, Figure, Issue, Party, Person, Source
 from .portions import NotReleasable, current_banner, labelled, labelled_previous, release, sheet_scheme
 
@@ -131,21 +131,19 @@ def _indexed(
     )
 
 
-def series_table(figure: Figure) -> tuple[list[str], list[list[str]]]:
+def series_table(figure: Figure, language: str = "en") -> tuple[list[str], list[list[str]]]:
     """A chart's numbers as a table: one row per date, one column per series ('–' where none)."""
     headers = ["Date", *(series.label for series in figure.series)]
     dates = sorted({point.date for series in figure.series for point in series.points})
     by_series = [{point.date: point.value for point in series.points} for series in figure.series]
     rows = [
-        [format_date(day), *(_number(values[day], figure.unit) if day in values else "–" for values in by_series)]
+        [
+            format_date(day, language),
+            *(format_number(values[day], figure.unit, language) if day in values else "–" for values in by_series),
+        ]
         for day in dates
     ]
     return headers, rows
-
-
-def _number(value: float, unit: str) -> str:
-    number = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}".rstrip()
 
 
 def figure_sources(figure: Figure) -> list[str]:

@@ -12,6 +12,7 @@ import typing
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -210,7 +211,7 @@ def _show(value: Any) -> str:
 
 def _message(kind: str, given: Any, ctx: dict[str, Any], fallback: str) -> str:
     if kind == "string_type":
-        tail = " (put it in quotes if it is meant as text)" if isinstance(given, (int, float, bool)) else ""
+        tail = " (put it in quotes if it is meant as text)" if isinstance(given, (int, float, Decimal, bool)) else ""
         return f"expected text, got {_show(given)}{tail}"
     if kind in ("int_type", "int_parsing", "float_type", "float_parsing"):
         noun = "a whole number" if kind.startswith("int") else "a number"

@@ -11,10 +11,21 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from .markings import SCHEMES, scheme_for
 
@@ -212,7 +223,35 @@ class Commitment(Model):
     marking: Marking | None = None
 
 
-Number = Annotated[float, Field(allow_inf_nan=False)]
+NUMBER_DIGITS = 30
+"""At most this many digits before the decimal point and after it: differences stay exact and charts finite."""
+_NUMBER_LIMIT = Decimal(10) ** NUMBER_DIGITS
+
+
+def _number(value: object) -> Decimal:
+    """A number exactly as written (3.0 keeps its decimal, 9007199254740993 every digit), within bounds.
+
+    The YAML reader gives whole numbers as int and others as Decimal; a float from Python is taken
+    as its shortest repr. Text, true/false, infinities and numbers too large or too fine are refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise PydanticCustomError("finite_number", "Input should be a finite number")
+    if number.copy_abs() >= _NUMBER_LIMIT:
+        raise ValueError(f"number is too large; at most {NUMBER_DIGITS} digits before the decimal point are allowed")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -NUMBER_DIGITS:
+        raise ValueError(f"number has {-exponent} decimal places; at most {NUMBER_DIGITS} are allowed")
+    return number
+
+
+Number = Annotated[
+    Decimal,
+    PlainValidator(_number),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": -(10**NUMBER_DIGITS), "exclusiveMaximum": 10**NUMBER_DIGITS}),
+]
 
 
 class SeriesPoint(Model):

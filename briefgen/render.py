@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -226,9 +227,31 @@ def _chart_description(figure: Figure) -> str:
     return with_label(labelled_text(chart_description(figure), marking))
 
 
-def _figure(figure: Figure) -> str:
+def _language(context: Context) -> str:
+    """The briefing's language, which numbers and dates are written in (English on site pages)."""
+    brief: BriefingContext | None = context.get("b")
+    return brief.sheet.briefing.language if brief is not None else "en"
+
+
+@pass_context
+def _figure(context: Context, figure: Figure) -> str:
     """A figure's value as the briefing shows it, labelled like the figure it belongs to."""
-    return labelled_text(format_figure(figure), marking_of(figure))
+    return labelled_text(format_figure(figure, _language(context)), marking_of(figure))
+
+
+@pass_context
+def _date(context: Context, day: date) -> str:
+    return format_date(day, _language(context))
+
+
+@pass_context
+def _date_range(context: Context, start: date, end: date) -> str:
+    return format_date_range(start, end, _language(context))
+
+
+@pass_context
+def _series_table(context: Context, figure: Figure) -> tuple[list[str], list[list[str]]]:
+    return series_table(figure, _language(context))
 
 
 @dataclass(frozen=True)
@@ -371,12 +394,12 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "cite": _cite_html if is_html else _cite_markdown,
         "figure": _figure,
         "chart_alt": _chart_description,
-        "series_table": series_table,
+        "series_table": _series_table,
         "figure_sources": figure_sources,
         "yaml": yaml_string,
         "url": markdown_url if not is_html else str,
-        "date": format_date,
-        "date_range": format_date_range,
+        "date": _date,
+        "date_range": _date_range,
         "css_name": css_name,
     }
     if is_html:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ def _resolve_plain(value: str) -> Any:
     if _INT.match(value):
         return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
     if _FLOAT.match(value):
-        return float(value)
+        return Decimal(value)  # as written: 3.0 keeps its decimal place, 0.1 is exactly a tenth
     if _INF.match(value):
         return -math.inf if value.startswith("-") else math.inf
     if _NAN.match(value):

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,7 +17,7 @@ from pypdf import PdfReader
 
 from briefgen import BuildOptions, build
 from briefgen.charts import MAX_TICKS, chart_layout, date_ticks, nice_range
-from briefgen.models import Figure
+from briefgen.models import NUMBER_DIGITS, Figure
 
 from .conftest import LONDON, edit
 
@@ -127,13 +128,19 @@ def test_time_axis_has_a_few_labelled_ticks_inside_the_span(a: date, b: date) ->
     assert all(label for _, label in ticks)
 
 
-points = st.lists(st.tuples(st.dates(), st.floats(allow_nan=False, allow_infinity=False)), min_size=2, max_size=6)
+LARGEST_VALUE = 10**NUMBER_DIGITS - 1
+values = st.one_of(  # numbers a sheet may hold: whole up to the largest, with decimals, and the finest
+    st.integers(-LARGEST_VALUE, LARGEST_VALUE),
+    st.decimals(-(10**20), 10**20, places=6),  # hypothesis rounds to 28 digits: keep within them
+    st.decimals(-1, 1, places=NUMBER_DIGITS - 3),
+)
+points = st.lists(st.tuples(st.dates(), values), min_size=2, max_size=6)
 
 
 @given(st.lists(points, min_size=1, max_size=3), st.sampled_from(["line", "step"]))
 @example([[(date.min, 1.0), (date.min, 2.0)]], "line")  # one date at the calendar's ends: no room to pad
 @example([[(date.max, 1.0), (date.max, 2.0)]], "step")
-def test_any_series_is_laid_out_inside_the_chart(series: list[list[tuple[date, float]]], chart: str) -> None:
+def test_any_series_is_laid_out_inside_the_chart(series: list[list[tuple[date, int | Decimal]]], chart: str) -> None:
     """Whatever dates and values a sheet holds, every point, tick and key lands inside the drawing."""
     figure = Figure.model_validate(
         {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_figures_geneva_to_london(geneva_to_london: Comparison) -> None:
         ("cn-tariff-after-geneva", "10%"),
         ("tariff-path-2025", "30%"),
         ("cn-exports-may-yoy", "+4.8%"),
-        ("cn-imports-may-yoy", "-3.4%"),
+        ("cn-imports-may-yoy", "−3.4%"),
         ("oecd-world-growth-2025", "2.9%"),
     ]
     assert [(f.id, f.text) for f in c.figures_dropped] == [("us-baseline-reciprocal-tariff", "10%")]
@@ -246,7 +247,7 @@ def test_a_party_stating_a_position_for_the_first_time() -> None:
 def test_percentage_moves_by_points() -> None:
     c = compare(sheet(), sheet(edit(("value: 145", "value: 30"))))
     assert c == Comparison(figures_moved=(
-        FigureMove("us-tariff", "US tariff on Chinese goods", 145, 30, "%", "145%", "30%", -115, "-115 pp", "down"),
+        FigureMove("us-tariff", "US tariff on Chinese goods", 145, 30, "%", "145%", "30%", -115, "−115 pp", "down"),
     ))  # fmt: skip
 
 
@@ -255,7 +256,7 @@ def test_signed_figure_moves_up() -> None:
     assert (move.old_text, move.new_text, move.delta, move.delta_text, move.direction) == (
         "+4.8%",
         "+5.1%",
-        0.3,
+        Decimal("0.3"),
         "+0.3 pp",
         "up",
     )
@@ -266,7 +267,7 @@ def test_figure_in_other_units_moves_by_its_unit() -> None:
     new = edit(('value: 145\n    unit: "%"', "value: 120.5\n    unit: USD bn"))
     (move,) = compare(sheet(old), sheet(new)).figures_moved
     assert (move.old_text, move.new_text, move.delta, move.delta_text, move.direction) == (
-        "100 USD bn", "120.5 USD bn", 20.5, "+20.5 USD bn", "up",
+        "$100bn", "$120.5bn", Decimal("20.5"), "+$20.5bn", "up",
     )  # fmt: skip
 
 
@@ -294,8 +295,8 @@ def test_figure_given_a_period_lists_it() -> None:
 
 def test_figure_whose_unit_changed_has_no_delta() -> None:
     (move,) = compare(sheet(), sheet(edit(('value: 145\n    unit: "%"', "value: 145\n    unit: USD bn")))).figures_moved
-    assert (move.old_text, move.new_text, move.delta, move.delta_text) == ("145%", "145 USD bn", None, None)
-    assert "      value  145% -> 145 USD bn (unit changed)" in as_text(Comparison(figures_moved=(move,)), "A", "B")
+    assert (move.old_text, move.new_text, move.delta, move.delta_text) == ("145%", "$145bn", None, None)
+    assert "      value  145% -> $145bn (unit changed)" in as_text(Comparison(figures_moved=(move,)), "A", "B")
 
 
 def test_figures_added_and_dropped() -> None:
@@ -303,8 +304,8 @@ def test_figures_added_and_dropped() -> None:
         sheet(),
         sheet(edit(("id: cn-exports\n    label: China's exports,", "id: cn-imports\n    label: China's imports,"))),
     )
-    assert c.figures_added == (FigureRef("cn-imports", "China's imports, year on year", 4.8, "%", "+4.8%"),)
-    assert c.figures_dropped == (FigureRef("cn-exports", "China's exports, year on year", 4.8, "%", "+4.8%"),)
+    assert c.figures_added == (FigureRef("cn-imports", "China's imports, year on year", Decimal("4.8"), "%", "+4.8%"),)
+    assert c.figures_dropped == (FigureRef("cn-exports", "China's exports, year on year", Decimal("4.8"), "%", "+4.8%"),)
 
 
 def test_compliance_changes_per_party() -> None:
@@ -379,7 +380,7 @@ def test_as_text_lists_every_kind_with_markers_and_aligned_columns() -> None:
         "\n"
         "Figures\n"
         "  ~ us-tariff  US tariff on Chinese goods\n"
-        "      value  145% -> 30% (-115 pp, down)\n"
+        "      value  145% -> 30% (−115 pp, down)\n"
         "\n"
         "Commitments\n"
         "  ~ cut  China cuts tariffs\n"
@@ -414,7 +415,7 @@ def test_as_markdown_lists_every_kind_with_bold_new_values() -> None:
         "## Figures\n"
         "\n"
         "- Changed: US tariff on Chinese goods (`us-tariff`)\n"
-        "  - value: 145% → **30%** (-115 pp, down)\n"
+        "  - value: 145% → **30%** (−115 pp, down)\n"
         "\n"
         "## Commitments\n"
         "\n"
@@ -500,7 +501,8 @@ def repo(tmp_path: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 CN_EXPORTS_MOVE = FigureMove(
-    "cn-exports-may-yoy", "China's exports, year on year", 4.8, 5.2, "%", "+4.8%", "+5.2%", 0.4, "+0.4 pp", "up"
+    "cn-exports-may-yoy", "China's exports, year on year",
+    Decimal("4.8"), Decimal("5.2"), "%", "+4.8%", "+5.2%", Decimal("0.4"), "+0.4 pp", "up",
 )
 
 

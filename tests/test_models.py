@@ -497,16 +497,16 @@ def test_every_cross_reference_problem_is_reported_at_once(write_sheet: WriteShe
     [
         (145, "%", False, "145%"),
         (4.8, "%", True, "+4.8%"),
-        (-3.4, "%", True, "-3.4%"),
-        (-3.4, "%", False, "-3.4%"),
+        (-3.4, "%", True, "−3.4%"),
+        (-3.4, "%", False, "−3.4%"),
         (0, "%", True, "0%"),
-        (1200.5, "USD bn", False, "1,200.5 USD bn"),
+        (1200.5, "USD bn", False, "$1,200.5bn"),
         (2.5, "% of GDP", False, "2.5% of GDP"),
         (1234567, "", False, "1,234,567"),
     ],
 )
 def test_format_figure(value: float, unit: str, signed: bool, shown: str) -> None:
-    """A figure reads as a person writes it: '145%', '+4.8%', '-3.4%', '1,200.5 USD bn'."""
+    """A figure reads as a person writes it: '145%', '+4.8%', '−3.4%', '$1,200.5bn'."""
     figure = Figure.model_validate(
         {"id": "f", "label": "L", "value": value, "unit": unit, "signed": signed, "as_of": "2025-05-01", "source": "src"}
     )

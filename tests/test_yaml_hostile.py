@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -305,8 +306,9 @@ def test_number_too_long_to_convert() -> None:
         ("0x1F", 31),
         ("012", 12),
         ("-7", -7),
-        ("1e3", 1000.0),
-        ("2.5", 2.5),
+        ("1e3", Decimal("1e3")),
+        ("2.5", Decimal("2.5")),
+        ("3.0", Decimal("3.0")),
         ("true", True),
         ("False", False),
         ("~", None),
@@ -314,7 +316,7 @@ def test_number_too_long_to_convert() -> None:
     ],
 )
 def test_yaml_1_2_core_schema(written: str, value: object) -> None:
-    """Plain scalars resolve as YAML 1.2 says: NO and 1:30 stay text, 0o17 is 15, dates stay text."""
+    """Plain scalars resolve as YAML 1.2 says: NO and 1:30 stay text, 0o17 is 15, 2.5 is the exact decimal 2.5."""
     read_value = read(f"k: {written}\n").data["k"]
     assert read_value == value
     assert type(read_value) is type(value)
