@@ -204,9 +204,10 @@ def _value_text(figure: Figure, value: float) -> str:
 
 def _title_lines(title: str) -> list[tuple[float, str]]:
     """The title wrapped to the chart's width, at most TITLE_LINES lines (the last cut short with '…')."""
-    lines = textwrap.wrap(title, width=int((WIDTH - 2 * EDGE) / TITLE_CHARACTER_WIDTH)) or [""]
+    width = int((WIDTH - 2 * EDGE) / TITLE_CHARACTER_WIDTH)
+    lines = textwrap.wrap(title, width=width) or [""]
     if len(lines) > TITLE_LINES:
-        lines = lines[: TITLE_LINES - 1] + [textwrap.shorten(" ".join(lines[TITLE_LINES - 1 :]), len(lines[0]), placeholder=" …")]
+        lines = lines[: TITLE_LINES - 1] + [lines[TITLE_LINES - 1][: width - 1].rstrip() + "…"]
     return [(float(TITLE_FONT + 4 + index * TITLE_LINE), line) for index, line in enumerate(lines)]
 
 

@@ -179,6 +179,7 @@ def test_any_series_is_laid_out_inside_the_chart(series: list[list[tuple[date, f
 
 @given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=1000).filter(str.strip))
 @example("A" * 1000)  # one long word
+@example("a " + "B" * 998)  # a short word, then one too long for any line
 def test_any_title_is_drawn_inside_the_chart_in_at_most_three_lines(title: str) -> None:
     """However long the figure's label, the title above the chart keeps to three lines within the width."""
     figure = Figure.model_validate(
