@@ -89,7 +89,6 @@ class Line:
 class LegendEntry:
     label: str
     colour: str
-    dark_colour: str
     x: float
     y: float
     projected: bool = False
@@ -213,15 +212,15 @@ def _title_lines(title: str) -> list[tuple[float, str]]:
 
 def _legend(labels: list[str], first_row: float, projected: bool) -> list[LegendEntry]:
     """Keys left to right below the title, wrapping to a new row when one would run off the chart."""
-    keys = [(label, colour, dark, False) for label, colour, dark in zip(labels, COLOURS, DARK_COLOURS)]
+    keys = [(label, colour, False) for label, colour in zip(labels, COLOURS)]
     if projected:
-        keys.append((PROJECTED, "#4a4f57", "#b4bcc8", True))
+        keys.append((PROJECTED, "#4a4f57", True))  # chart.svg gives it its dark-mode colour
     entries, x, y = [], float(EDGE), first_row
-    for label, colour, dark, is_projected in keys:
+    for label, colour, is_projected in keys:
         width = SWATCH + len(label) * CHARACTER_WIDTH + 20
         if x > EDGE and x + width > WIDTH - EDGE:
             x, y = float(EDGE), y + LEGEND_ROW
-        entries.append(LegendEntry(label, colour, dark, x, y, is_projected))
+        entries.append(LegendEntry(label, colour, x, y, is_projected))
         x += width
     return entries
 

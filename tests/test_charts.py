@@ -15,10 +15,19 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from briefgen import BuildOptions, build
-from briefgen.charts import MAX_TICKS, TITLE_CHARACTER_WIDTH, chart_layout, date_ticks, nice_range
+from briefgen.charts import (
+    COLOURS,
+    DARK_COLOURS,
+    MAX_TICKS,
+    TITLE_CHARACTER_WIDTH,
+    chart_layout,
+    date_ticks,
+    nice_range,
+)
 from briefgen.models import Figure
 
 from .conftest import LONDON, edit
+from .test_banners import contrast
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERIES_FIGURE = """\
@@ -216,3 +225,9 @@ def test_projected_points_are_reached_by_a_dashed_segment_drawn_hollow_and_keyed
     assert line.path.count("H") == 1 and line.projected_path == f"M{seen.x},{seen.y}H{projected.x}V{projected.y}"
     assert [key.label for key in chart_layout(figure).legend] == ["US tariff", "projected"]
     assert [label.text for label in line.labels] == ["30%", "30%", "10%"]
+
+
+def test_series_colours_read_as_text_on_light_and_dark_pages() -> None:
+    """Values are written in their series' colour, so each colour passes WCAG AA on white and on the dark page."""
+    assert all(contrast(colour, "#ffffff") >= 4.5 for colour in COLOURS)
+    assert all(contrast(colour, "#14181d") >= 4.5 for colour in DARK_COLOURS)
