@@ -210,6 +210,8 @@ def _chart_data_url(environment: Environment, figure: Figure) -> str:
     Its labels are plain text (an SVG image has no HTML), and count towards the banner."""
     from .charts import chart_data_url, chart_layout
 
+    if marking := marking_of(figure):
+        note_printed(marking)
     token = _PLAIN_LABELS.set(True)
     try:
         return chart_data_url(environment.get_template("chart.svg").render(c=chart_layout(figure)))

@@ -12,10 +12,11 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .formatting import format_date_range
+from .formatting import format_date, format_date_range
 from .manifest import Manifest
 from .markings import highest, scheme_for
 from .render import Renderer
@@ -48,9 +49,12 @@ class Listing:
 
     @property
     def dates(self) -> str:
-        from datetime import date
-
         return format_date_range(date.fromisoformat(self.start), date.fromisoformat(self.end))
+
+    @property
+    def as_of_text(self) -> str:
+        """The as-of date as readers read it, '9 June 2025'; `as_of` stays ISO for machines."""
+        return format_date(date.fromisoformat(self.as_of))
 
 
 def write_site_index(options: BuildOptions, manifest: Manifest) -> tuple[list[Path], list[str]]:
@@ -125,7 +129,7 @@ def _atom_feed(listings: list[Listing]) -> bytes:
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=listing.href)
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = (
             f"Round {listing.number}, {listing.dates}, {listing.city}, {listing.country}. "
-            f"Marking {listing.marking}; {listing.status}; as of {listing.as_of}."
+            f"Marking {listing.marking}; {listing.status.capitalize()}; as of {listing.as_of_text}."
         )
     ET.indent(feed)
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True)) + b"\n"

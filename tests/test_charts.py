@@ -16,10 +16,19 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from briefgen import BuildOptions, build
-from briefgen.charts import MAX_TICKS, chart_layout, date_ticks, nice_range
+from briefgen.charts import (
+    COLOURS,
+    DARK_COLOURS,
+    MAX_TICKS,
+    TITLE_CHARACTER_WIDTH,
+    chart_layout,
+    date_ticks,
+    nice_range,
+)
 from briefgen.models import NUMBER_DIGITS, Figure
 
 from .conftest import LONDON, edit
+from .test_banners import contrast
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERIES_FIGURE = """\
@@ -38,6 +47,11 @@ SERIES_FIGURE = """\
           - {{date: 2025-05-01, value: 30}}
         sources: [src]
 """
+
+
+def groups(chart: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    """The chart's <g> elements that have the class `name`, in drawing order."""
+    return [g for g in chart.iter(f"{SVG}g") if name in g.get("class", "").split()]
 
 
 def charts_in(html: str) -> list[ElementTree.Element]:
@@ -62,11 +76,25 @@ def test_london_chart_draws_both_series_with_their_labels_and_peak(tmp_path: Pat
     assert "US tariff on Chinese goods" in texts and "China's tariff on US goods" in texts
     assert chart.findtext(f"{SVG}title") == "Additional tariffs between the US and China in 2025"
     assert chart.get("role") == "img"
-    us_points, china_points = ([float(c.get("cy", "nan")) for c in g.iter(f"{SVG}circle")] for g in chart.iter(f"{SVG}g") if g.get("class") == "series")
+    us_points, china_points = ([float(c.get("cy", "nan")) for c in g.iter(f"{SVG}circle")] for g in groups(chart, "series"))
     assert len(us_points) == 3 and len(china_points) == 2  # every dated value is drawn
     assert min(us_points) == us_points[1] < min(china_points)  # 145 (10 April) above 125 (12 April)
-    y_labels = [t.text for g in chart.iter(f"{SVG}g") if g.get("class") == "y-labels" for t in g]
+    y_labels = [t.text for g in groups(chart, "y-labels") for t in g]
     assert y_labels[0] == "0" and y_labels[-2] == "150" and y_labels[-1] == "%"  # the axis covers the peak, unit on top
+    heading = [t.text for g in groups(chart, "chart-heading") for t in g]
+    assert heading == ["Additional tariffs between the US and China in 2025"]  # the title, drawn above the chart
+    values = [[t.text for t in g] for g in groups(chart, "values")]
+    assert values == [["30%", "145%", "10%"], ["10%", "125%"]]  # every point's value, latest first
+
+
+def test_chart_reads_in_the_dark_and_is_large_enough_for_a_phone(tmp_path: Path) -> None:
+    """The chart recolours its text and lines for a dark page itself (an <img> cannot see the page's CSS),
+    and its text is at least 14 units of a 640-unit drawing, about 8 px on a phone."""
+    (chart,) = charts_in(build_html(LONDON, tmp_path))
+    style = chart.findtext(f"{SVG}style", "")
+    assert "@media (prefers-color-scheme: dark)" in style and "svg { fill: #e6e9ee; }" in style
+    assert ".series-0 { color: #9cc3ea; }" in style and ".series-1 { color: #f0a27a; }" in style
+    assert chart.get("viewBox", "").split()[2] == "640" and int(chart.get("font-size", "0")) >= 14
 
 
 def test_step_chart_holds_each_value_until_the_next_date(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
@@ -152,9 +180,61 @@ def test_any_series_is_laid_out_inside_the_chart(series: list[list[tuple[date, i
         }
     )
     layout = chart_layout(figure)
-    xs = [x for line in layout.lines for x, _ in line.points] + [tick.position for tick in layout.x_ticks]
-    ys = [y for line in layout.lines for _, y in line.points] + [tick.position for tick in layout.y_ticks]
+    xs = [point.x for line in layout.lines for point in line.points] + [tick.position for tick in layout.x_ticks]
+    ys = [point.y for line in layout.lines for point in line.points] + [tick.position for tick in layout.y_ticks]
     assert all(math.isfinite(v) for v in xs + ys)
     assert all(layout.left - 0.01 <= x <= layout.right + 0.01 for x in xs)
     assert all(layout.top - 0.01 <= y <= layout.bottom + 0.01 for y in ys)
     assert all(0 <= key.x < layout.width and 0 < key.y < layout.top for key in layout.legend)
+    labels = [label.box for line in layout.lines for label in line.labels]
+    assert all(0 <= left and right <= layout.width and 0 <= top and bottom <= layout.bottom for left, top, right, bottom in labels)
+    assert not any(overlap(a, b) for n, a in enumerate(labels) for b in labels[n + 1 :])  # no value written over another
+    assert 1 <= len(layout.title_lines) <= 3 and all(baseline < layout.legend[0].y for baseline, _ in layout.title_lines)
+    assert all(len(text) * TITLE_CHARACTER_WIDTH <= layout.width - 2 * layout.edge for _, text in layout.title_lines)
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=1000).filter(str.strip))
+@example("A" * 1000)  # one long word
+@example("a " + "B" * 998)  # a short word, then one too long for any line
+def test_any_title_is_drawn_inside_the_chart_in_at_most_three_lines(title: str) -> None:
+    """However long the figure's label, the title above the chart keeps to three lines within the width."""
+    figure = Figure.model_validate(
+        {
+            "id": "f", "label": title, "value": 1, "unit": "%", "as_of": "2025-01-01", "source": "src",
+            "series": [{"label": "S", "sources": ["src"], "points": [{"date": "2025-01-01", "value": 1}, {"date": "2025-02-01", "value": 2}]}],
+        }
+    )
+    layout = chart_layout(figure)
+    assert 1 <= len(layout.title_lines) <= 3
+    assert all(len(text) * TITLE_CHARACTER_WIDTH <= layout.width - 2 * layout.edge for _, text in layout.title_lines)
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_projected_points_are_reached_by_a_dashed_segment_drawn_hollow_and_keyed() -> None:
+    """A point marked projected: the segment to it is dashed (not in the solid path), its marker hollow,
+    and the legend has a 'projected' key; the values seen stay a solid line."""
+    figure = Figure.model_validate(
+        {
+            "id": "f", "label": "Tariff", "value": 30, "unit": "%", "as_of": "2025-05-14", "source": "src", "chart": "step",
+            "series": [{"label": "US tariff", "sources": ["src"], "points": [
+                {"date": "2025-02-04", "value": 10}, {"date": "2025-05-14", "value": 30}, {"date": "2025-08-12", "value": 30},
+            ]}],
+        }
+    )
+    points = figure.series[0].points
+    points[2] = points[2].model_copy(update={"projected": True})
+    (line,) = chart_layout(figure).lines
+    seen, projected = line.points[1], line.points[2]
+    assert [point.projected for point in line.points] == [False, False, True]
+    assert line.path.count("H") == 1 and line.projected_path == f"M{seen.x},{seen.y}H{projected.x}V{projected.y}"
+    assert [key.label for key in chart_layout(figure).legend] == ["US tariff", "projected"]
+    assert [label.text for label in line.labels] == ["30%", "30%", "10%"]
+
+
+def test_series_colours_read_as_text_on_light_and_dark_pages() -> None:
+    """Values are written in their series' colour, so each colour passes WCAG AA on white and on the dark page."""
+    assert all(contrast(colour, "#ffffff") >= 4.5 for colour in COLOURS)
+    assert all(contrast(colour, "#14181d") >= 4.5 for colour in DARK_COLOURS)

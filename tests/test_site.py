@@ -94,6 +94,31 @@ def test_negotiation_page_puts_rounds_on_a_timeline(site: Path) -> None:
     assert 'href="../us-china-trade/2025-06-09-london.html"' in text
 
 
+def test_pages_read_in_words_with_every_briefings_status(site: Path) -> None:
+    """Readers see long dates, plurals without '(s)' and Final or Draft on every listing; machines keep ISO."""
+    index = (site / "index.html").read_text(encoding="utf-8")
+    negotiation = (site / "us-china-trade" / "index.html").read_text(encoding="utf-8")
+    assert "2 briefings in 1 negotiation." in index and "2 rounds, from" in negotiation
+    for page in (index, negotiation):
+        assert "(s)" not in page
+        assert '<time datetime="2025-06-09">9 June 2025</time>' in page
+        assert page.count('<span class="tag status-tag status-final">Final</span>') == 2
+        assert '<span class="tag marking-tag marking-official-sensitive">OFFICIAL-SENSITIVE</span>' in page
+    assert '<p class="marking marking-top marking-official-sensitive">OFFICIAL-SENSITIVE</p>' in index
+    summary = ET.parse(site / "feed.xml").getroot().findtext(f"{ATOM}entry/{ATOM}summary", "")
+    assert summary.endswith("Final; as of 9 June 2025.")
+
+
+def test_a_single_draft_is_listed_as_one_draft_briefing(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
+    """One published draft: '1 briefing', '1 round' and a Draft tag, in the singular."""
+    draft = write_sheet(MINIMAL_SHEET.replace("status: final", "status: draft"))
+    build([draft], BuildOptions(out_dir=tmp_path, formats=("md", "html"), include_drafts=True))
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    negotiation = next((tmp_path / "site").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "1 briefing in 1 negotiation." in index and "1 round, " in negotiation
+    assert '<span class="tag status-tag status-draft">Draft</span>' in index and "Final" not in index
+
+
 def test_feed_is_atom_with_the_required_elements(site: Path) -> None:
     """feed.xml is an Atom 1.0 feed: id, title, updated on the feed and on each entry, RFC 3339 dates."""
     feed = ET.parse(site / "feed.xml").getroot()
@@ -146,7 +171,7 @@ def test_release_build_leaves_out_every_sensitive_portion(tmp_path: Path) -> Non
     assert [word for word in SENSITIVE if word in text] == []
     assert "He Lifeng" in text and "Public figure" in text and "No concessions on chips." in text
     assert "secret-portions.yaml" not in {path.name for path in (out / "site").rglob("*")}  # the sheet holds it all
-    banner = re.search(r'<p class="marking marking-top">([^<]+)</p>', (out / "site" / "index.html").read_text(encoding="utf-8"))
+    banner = re.search(r'<p class="marking marking-top[^"]*">([^<]+)</p>', (out / "site" / "index.html").read_text(encoding="utf-8"))
     assert banner is not None and banner.group(1) == "UNCLASSIFIED"
 
 
