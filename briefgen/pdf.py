@@ -138,7 +138,8 @@ def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, s
 
     `variants` run from most content to least and `sizes` (body type in points) from largest to
     smallest; fewer items and smaller type are assumed never to take more pages, so each is
-    searched by bisection. Everything at the largest size is tried first, since most sheets fit.
+    searched by bisection. The likely cases are tried first: everything at the largest size
+    (most sheets), then everything at the smallest.
     Every try is a full layout, the cost to save; the PDF is written once, for the choice.
     """
     started = perf_counter()
@@ -162,11 +163,16 @@ def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, s
         smallest = len(sizes) - 1
         variant, size = 0, 0
         if not fits(0, 0):
-            variant = _first(lambda v: fits(v, smallest), 0, len(variants))
-            if variant == len(variants):
-                pages, off_page = outcomes[len(variants) - 1, smallest]
-                raise DoesNotFit(options.label, options.template, limit or 0, pages, off_page, sizes[smallest])
-            size = _first(lambda s: fits(variant, s), 0, smallest)
+            if fits(0, smallest):
+                size = _first(lambda s: fits(0, s), 1, smallest)
+            else:
+                variant = _first(lambda v: fits(v, smallest), 1, len(variants))
+                if variant == len(variants):
+                    pages, off_page = outcomes[len(variants) - 1, smallest]
+                    raise DoesNotFit(options.label, options.template, limit or 0, pages, off_page, sizes[smallest])
+                # One item more does not fit even the smallest type, so this variant is unlikely
+                # to fit much larger type: look up from the smallest rather than from the middle.
+                size = _first_near_end(lambda s: fits(variant, s), 0, smallest)
         identity = f"{sizes[size]:g}pt\n{variants[variant]}"
         pdf = _write(best[0], identity, options)
     return FitResult(pdf, variant, sizes[size], perf_counter() - started, len(outcomes))
@@ -181,6 +187,17 @@ def _first(fits: Callable[[int], bool], low: int, high: int) -> int:
         else:
             low = middle + 1
     return low
+
+
+def _first_near_end(fits: Callable[[int], bool], low: int, high: int) -> int:
+    """As _first, where `high` fits and the answer is likely close to it: probe 1, 2, 4, … below it."""
+    step = 1
+    while high - step >= low:
+        if not fits(high - step):
+            return _first(fits, high - step + 1, high)
+        high -= step
+        step *= 2
+    return _first(fits, low, high)
 
 
 def _within(outcome: tuple[int, tuple[int, ...]], limit: int | None) -> bool:
