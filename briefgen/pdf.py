@@ -112,19 +112,20 @@ class FitResult:
 class DoesNotFit(RenderError):
     """Even the last variant at the smallest size runs past the page limit or off the page."""
 
-    def __init__(self, label: str, template: str, limit: int, pages: int, off_page: tuple[int, ...], size: float) -> None:
+    def __init__(self, label: str, template: str, limit: int | None, pages: int, off_page: tuple[int, ...], size: float) -> None:
         self.label, self.template, self.limit, self.pages, self.off_page, self.size = label, template, limit, pages, off_page, size
         problems = []
-        if pages > limit:
+        if limit is not None and pages > limit:
             problems.append(f"runs to {pages} pages")
         if off_page:
             problems.append(f"runs off the side of page {', '.join(map(str, off_page))}")
+        pages_allowed = f"on {limit} page(s)" if limit is not None else "its pages"
         super().__init__(
-            f"{label}: the {template} briefing must fit on {limit} page(s), but even with only what it must "
+            f"{label}: the {template} briefing must fit {pages_allowed}, but even with only what it must "
             f"hold, set at {size:g} pt, it {' and '.join(problems)}"
         )
 
-    def __reduce__(self) -> tuple[type[DoesNotFit], tuple[str, str, int, int, tuple[int, ...], float]]:
+    def __reduce__(self) -> tuple[type[DoesNotFit], tuple[str, str, int | None, int, tuple[int, ...], float]]:
         return (type(self), (self.label, self.template, self.limit, self.pages, self.off_page, self.size))  # crosses from a worker intact
 
 
@@ -148,7 +149,7 @@ def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, s
     page = _page_rule(options)
     limit = options.max_pages
     outcomes: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}  # (variant, size) -> pages, pages off the side
-    best: list[Any] = []  # the last layout that fitted: by bisection, always the best so far
+    best: dict[tuple[int, int], Any] = {}  # the last layout that fitted: by bisection, the best so far
 
     with _weasyprint(options) as lay_out:
 
@@ -157,7 +158,8 @@ def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, s
                 rendered = lay_out(variants[variant], print_css + _size_rule(sizes[size]) + page)
                 outcomes[variant, size] = (len(rendered.pages), tuple(_pages_off_the_side(rendered.pages)))
                 if _within(outcomes[variant, size], limit):
-                    best[:] = [rendered]
+                    best.clear()
+                    best[variant, size] = rendered
             return _within(outcomes[variant, size], limit)
 
         smallest = len(sizes) - 1
@@ -169,12 +171,12 @@ def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, s
                 variant = _first(lambda v: fits(v, smallest), 1, len(variants))
                 if variant == len(variants):
                     pages, off_page = outcomes[len(variants) - 1, smallest]
-                    raise DoesNotFit(options.label, options.template, limit or 0, pages, off_page, sizes[smallest])
+                    raise DoesNotFit(options.label, options.template, limit, pages, off_page, sizes[smallest])
                 # One item more does not fit even the smallest type, so this variant is unlikely
                 # to fit much larger type: look up from the smallest rather than from the middle.
                 size = _first_near_end(lambda s: fits(variant, s), 0, smallest)
         identity = f"{sizes[size]:g}pt\n{variants[variant]}"
-        pdf = _write(best[0], identity, options)
+        pdf = _write(best[variant, size], identity, options)
     return FitResult(pdf, variant, sizes[size], perf_counter() - started, len(outcomes))
 
 
@@ -218,23 +220,30 @@ def _pages_off_the_side(pages: list[Any]) -> Iterator[int]:
     """Numbers of the pages on which something reaches past the left or right of the text area.
 
     A word too long for its line, a table too wide: WeasyPrint lays them out past the margin
-    and the PDF viewer cuts them off, silently. Margin boxes (running heads) live in the margin
-    by design; what a box with hidden overflow clips cannot show, so it is not looked into.
+    and the PDF viewer cuts them off, silently. Margin boxes (running heads) and list markers
+    hang in the margin by design; what a box with hidden overflow clips cannot show, so it is
+    not looked into.
     """
     from weasyprint.formatting_structure.boxes import Box, MarginBox
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    def laid_out(child: Any) -> Any:  # a positioned box is held by a placeholder
+        return child._box if isinstance(child, AbsolutePlaceholder) else child
 
     for number, page in enumerate(pages, start=1):
         page_box = page._page_box
         left = page_box.content_box_x() - OFF_PAGE_TOLERANCE
         right = page_box.content_box_x() + page_box.width + OFF_PAGE_TOLERANCE
-        boxes = [child for child in page_box.children if not isinstance(child, MarginBox)]
+        boxes = [laid_out(child) for child in page_box.children if not isinstance(child, MarginBox)]
         while boxes:
             box = boxes.pop()
+            if (box.element_tag or "").endswith("::marker"):
+                continue
             if box.border_box_x() < left or box.border_box_x() + box.border_width() > right:
                 yield number
                 break
             if box.style["overflow"] == "visible":
-                boxes.extend(child for child in box.all_children() if isinstance(child, Box))
+                boxes.extend(child for child in map(laid_out, box.all_children()) if isinstance(child, Box))
 
 
 @contextmanager
