@@ -172,3 +172,39 @@ def test_a_sheet_far_too_rich_for_a_page_drops_the_fewest_rows(write_sheet: Call
     with pytest.raises(DoesNotFit):
         fit_to_pages(variants[result.variant - 1 : result.variant], print_css, ONE_PAGE, FIT_SIZES[-1:])
     assert result.layouts <= 2 + math.ceil(math.log2(len(variants))) + math.ceil(math.log2(len(FIT_SIZES)))
+
+
+@pytest.fixture(scope="module")
+def bundled_onepagers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("onepagers")
+    build([REPO / "briefs" / "us-china"], BuildOptions(out_dir=out, formats=("html",), templates=("onepager",), site=False))
+    return {path.name.split(".")[0]: path.read_text(encoding="utf-8") for path in out.rglob("*.onepager.html")}
+
+
+def sized_text(pdf: bytes) -> tuple[float, list[tuple[float, float, str]]]:
+    """Page 1's height, and (type size in points, baseline height from the bottom, text) of each run of text on it."""
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            runs.append((round(size * tm[3] * cm[3], 2), tm[5] * cm[3] + cm[5], text.strip()))
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    page.extract_text(visitor_text=visit)
+    return float(page.mediabox.height), runs
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_bundled_onepagers_are_set_as_large_as_fits_and_no_text_below_8_points(bundled_onepagers: dict[str, str], paper: str) -> None:
+    """Geneva has room for more than the smallest type; at any size, tables and sources stay at 8 pt
+    or more (only citation numbers are smaller, and the running heads in the margins)."""
+    print_css = (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    options = PdfOptions(label="sheet.yaml", asset_roots=[TEMPLATES], template="onepager", max_pages=1, paper=paper)
+    results = {name: fit_to_pages([html], print_css, options, FIT_SIZES) for name, html in bundled_onepagers.items()}
+    assert results["2025-05-09-geneva"].size >= 10
+    for result in results.values():
+        assert len(PdfReader(io.BytesIO(result.pdf)).pages) == 1
+        page_height, runs = sized_text(result.pdf)
+        assert any(size == result.size for size, _, _ in runs)
+        in_text_area = [(size, text) for size, height, text in runs if 45 < height < page_height - 45]  # margins are wider
+        assert [(size, text) for size, text in in_text_area if size < 8 and re.search(r"[^\W\d_]", text)] == []
