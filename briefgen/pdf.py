@@ -1,7 +1,8 @@
 """HTML to PDF with WeasyPrint: local files only, reproducible bytes, located failures.
 
 WeasyPrint is imported here and nowhere else, and only when a PDF is asked for, so commands
-that make no PDF never pay for it. One font configuration is kept per process.
+that make no PDF never pay for it. One font configuration is kept per process. A page-limited
+briefing (the one-pager) is fitted: only layout knows which of its variants fits, at what size.
 """
 
 from __future__ import annotations
