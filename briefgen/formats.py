@@ -16,11 +16,12 @@ from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .context import build_context
+from .context import BriefingContext, build_context
 from .discover import template_folders
 from .errors import EnvironmentProblem
 from .fonts import describe_missing, uncovered_characters
-from .pdf import PdfJob, PdfOptions
+from .onepager import selections
+from .pdf import Drawn, FitJob, PdfJob, PdfOptions
 from .render import Renderer
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class RenderedSheet:
 
     path: Path
     files: dict[Path, bytes]
-    pdf_jobs: dict[Path, PdfJob]
+    pdf_jobs: dict[Path, PdfJob | FitJob]
     copies: dict[Path, Path]
     """Site downloads → the output they copy, which may be a PDF not drawn yet."""
     warnings: list[str]
@@ -62,11 +63,27 @@ class RenderedSheet:
     """Time spent rendering so far; each PDF's drawing time is added when it is done."""
     banner: str = ""
     """The marking the site lists the briefing under: its published page's banner."""
+    fitted: dict[Path, tuple[Path, Callable[[int], bytes], str]] = field(default_factory=dict)
+    """Outputs that show what a fitted PDF chose (the one-pager's Markdown and HTML) → that PDF,
+    the output for a chosen variant, and what the product must hold, for a failure's message."""
+    failures: list[str] = field(default_factory=list)
+    """Products that could not be made; the sheet's other files are written all the same."""
 
-    def complete(self, pdfs: dict[Path, bytes]) -> dict[Path, bytes]:
-        """Every file of the sheet, given its drawn PDFs, in the order they are to be written."""
-        files = {**self.files, **pdfs}
-        return {**files, **{copy: files[original] for copy, original in self.copies.items()}}
+    def complete(self, pdfs: dict[Path, Drawn]) -> dict[Path, bytes]:
+        """Every file of the sheet, given its drawn PDFs, in the order they are to be written.
+        A product whose PDF could not be fitted is left out whole, and said so in `failures`."""
+        files = dict(self.files)
+        for path, drawn in pdfs.items():
+            if drawn.pdf is not None:
+                files[path] = drawn.pdf
+        for path, (pdf, output, must) in self.fitted.items():
+            if pdfs[pdf].pdf is not None:
+                files[path] = output(pdfs[pdf].variant)
+        for path, drawn in pdfs.items():
+            if drawn.failure:
+                must = next((must for pdf, _, must in self.fitted.values() if pdf == path), "")
+                self.failures.append(f"{drawn.failure}{f'. It must hold {must}: shorten those, or mark fewer items onepager: true' if must else ''}")
+        return {**files, **{copy: files[original] for copy, original in self.copies.items() if original in files}}
 
 
 @dataclass
@@ -95,7 +112,16 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
     renderer = Renderer(options.workspace_templates, task.generation)
     html: dict[str, str] = {}  # by brief type: one render serves both the HTML file and the PDF
     rendered = RenderedSheet(loaded.path, {}, {}, {}, [], 0.0, banner=loaded.sheet.briefing.marking)
+    fitting = {brief_type for path, (brief_type, fmt) in task.outputs.items() if fmt == "pdf" and brief_type in PAGE_LIMITS}
+    for brief_type in fitting:
+        _fit(rendered, brief, renderer, loaded, task, options, brief_type)
     for path, (brief_type, fmt) in task.outputs.items():
+        if brief_type in fitting:
+            continue
+        if brief_type in PAGE_LIMITS:  # no PDF to fit: a screen has no page, so everything is shown
+            chosen = {"selection": selections(brief.sheet)[0]}
+            rendered.files[path] = renderer.render_product(brief_type, "md" if fmt == "md" else "html", brief, chosen).text.encode()
+            continue
         if fmt == "md":
             rendered.files[path] = renderer.render_product(brief_type, "md", brief).text.encode()
             continue
@@ -110,7 +136,7 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
     downloads = [(DOWNLOAD_LABELS[kind], path.name) for path, kind in task.site_files.items() if kind != "page"]
     for path, kind in task.site_files.items():
         if kind == "page":
-            extra = {"downloads": downloads, "home": "../index.html"}
+            extra: dict[str, Any] = {"downloads": downloads, "home": "../index.html"}
             page = renderer.render_product("site/briefing", "html", brief, extra=extra)
             rendered.files[path] = page.text.encode()
             rendered.banner = page.banner
@@ -120,6 +146,25 @@ def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) ->
             rendered.copies[path] = full[kind]
     rendered.seconds = time.perf_counter() - started
     return rendered
+
+
+def _fit(rendered: RenderedSheet, brief: BriefingContext, renderer: Renderer, loaded: LoadedSheet, task: SheetTask, options: BuildOptions, brief_type: str) -> None:
+    """A page-limited product: its HTML for every candidate selection, fullest first, for the
+    PDF layout to choose from; its Markdown and HTML files follow whichever is chosen."""
+    candidates = selections(brief.sheet)
+    variants = [renderer.render_product(brief_type, "html", brief, {"selection": selection}).text for selection in candidates]
+    check_font_coverage(variants[0], str(loaded.path), strict=options.strict, warn=rendered.warnings.append)
+    paths = {fmt: path for path, (kind, fmt) in task.outputs.items() if kind == brief_type}
+    must = candidates[-1].must_haves
+    rendered.pdf_jobs[paths["pdf"]] = FitJob(tuple(variants), renderer.stylesheet("print.css"), _pdf_options(loaded, brief_type, options))
+    if "html" in paths:
+        rendered.fitted[paths["html"]] = (paths["pdf"], lambda chosen: variants[chosen].encode(), must)
+    if "md" in paths:
+
+        def markdown(chosen: int) -> bytes:
+            return renderer.render_product(brief_type, "md", brief, {"selection": candidates[chosen]}).text.encode()
+
+        rendered.fitted[paths["md"]] = (paths["pdf"], markdown, must)
 
 
 def _pdf_options(loaded: LoadedSheet, brief_type: str, options: BuildOptions) -> PdfOptions:

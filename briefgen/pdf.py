@@ -73,18 +73,33 @@ class PdfJob:
     options: PdfOptions
 
 
-def draw(job: PdfJob) -> tuple[bytes, float]:
-    """The job's PDF, and the seconds it took."""
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn PDF (None if it could not be fitted to its pages), the seconds it took, and for a
+    FitJob the variant it fitted; `failure` says why a product failed while the rest stand."""
+
+    pdf: bytes | None
+    seconds: float
+    variant: int = 0
+    failure: str | None = None
+
+
+def draw(job: PdfJob | FitJob) -> Drawn:
+    """What a worker (or this process) runs for one PDF."""
     started = perf_counter()
-    return render_pdf(job.html, job.print_css, job.options), perf_counter() - started
+    if isinstance(job, PdfJob):
+        return Drawn(render_pdf(job.html, job.print_css, job.options), perf_counter() - started)
+    try:
+        fitted = fit_to_pages(job.variants, job.print_css, job.options, job.sizes)
+    except DoesNotFit as error:  # one product of the sheet fails; the others are still written
+        return Drawn(None, perf_counter() - started, failure=str(error))
+    return Drawn(fitted.pdf, fitted.seconds, fitted.variant)
 
 
 def render_pdf(html: str, print_css: str, options: PdfOptions) -> bytes:
     """The PDF for `html` with `print_css` on top: local assets only, same bytes every time."""
     with _weasyprint(options) as lay_out:
         rendered = lay_out(html, print_css + _page_rule(options))
-        if options.max_pages and len(rendered.pages) > options.max_pages:
-            raise RenderError(_overflow_message(rendered.pages, options))
         return _write(rendered, html, options)
 
 
@@ -128,11 +143,6 @@ class DoesNotFit(RenderError):
 
     def __reduce__(self) -> tuple[type[DoesNotFit], tuple[str, str, int | None, int, tuple[int, ...], float]]:
         return (type(self), (self.label, self.template, self.limit, self.pages, self.off_page, self.size))  # crosses from a worker intact
-
-
-def draw_fit(job: FitJob) -> FitResult:
-    """What a worker runs for a FitJob."""
-    return fit_to_pages(job.variants, job.print_css, job.options, job.sizes)
 
 
 def fit_to_pages(variants: Sequence[str], print_css: str, options: PdfOptions, sizes: Sequence[float] = FIT_SIZES) -> FitResult:
@@ -352,24 +362,6 @@ def _variant(options: PdfOptions) -> dict[str, Any]:
         modified=datetime.combine(options.as_of, time(), tzinfo=UTC),
     )
     return {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "attachments": [source]}
-
-
-def _overflow_message(pages: list[Any], options: PdfOptions) -> str:
-    """Name the sections that spilled past the page limit, so the author knows what to cut."""
-    limit = options.max_pages or 0
-    spilled = list(
-        dict.fromkeys(
-            anchor
-            for page in pages[limit:]
-            for anchor in page.anchors
-            if anchor != "main" and not anchor.endswith("-h") and not anchor.startswith("source-")
-        )
-    )
-    where = f"; on page {limit + 1} onwards: {', '.join(spilled)}" if spilled else ""
-    return (
-        f"{options.label}: the {options.template} briefing must fit on {limit} page(s) but runs to "
-        f"{len(pages)}{where}. Shorten those parts of the fact sheet (or the template) and build again"
-    )
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .discover import find_fact_sheets, real_paths, template_folders
-from .errors import InvalidFactSheets, Problem, UsageError
+from .errors import InvalidFactSheets, Problem, RenderError, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .markings import ReleaseLimits
 from .versioning import repository_head, version_stamps
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from .formats import RenderedSheet, SheetOutcome, SheetTask
     from .loader import LoadedSheet
-    from .pdf import Paper
+    from .pdf import Drawn, Paper
     from .progress import Progress
 
 FORMATS = ("md", "html", "pdf")
@@ -110,6 +110,9 @@ class BuildResult:
     """One line per briefing a release left out (marked above its limit, or too little would remain)."""
     removed: list[Path] = field(default_factory=list)
     """Files briefgen wrote before that this build no longer produces, now deleted."""
+    failures: list[str] = field(default_factory=list)
+    """Products that could not be made (the one-pager whose must-haves overflow its page);
+    every other file was written. build() raises a RenderError naming them at the end."""
 
     @property
     def outputs(self) -> list[Path]:
@@ -156,6 +159,8 @@ def build(
     if stale or outdated or site_gone or not manifest.found:
         manifest.release = str(options.release_max) if options.release_max else None
         manifest.write()
+    if result.failures:
+        raise RenderError("\n".join(result.failures) + f"\n(every other file was written: {len(result.written)} written, {len(result.unchanged)} unchanged)")
     return result
 
 
@@ -237,6 +242,7 @@ def _rebuild(
                 result.removed.extend(remove_outputs(options.out_dir, gone))
                 result.written.extend(outcome.written)
                 result.unchanged.extend(outcome.unchanged)
+                result.failures.extend(sheet.failures)
                 result.rebuilt.append(outcome.path)
                 result.timings[outcome.path] = outcome.seconds
                 if progress:
@@ -245,7 +251,7 @@ def _rebuild(
             manifest.write()  # what was finished stays recorded, even if a later sheet failed
 
 
-def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, bytes]) -> SheetOutcome:
+def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, Drawn]) -> SheetOutcome:
     """Write all of one sheet's files at once: a failure before this leaves its earlier files whole."""
     from .formats import SheetOutcome
     from .write import write_atomic

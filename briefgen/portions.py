@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Self, Union, get_args, get_origin
+from typing import Any, Literal, Self, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -171,15 +171,27 @@ def _cited(value: BaseModel) -> list[str]:
 
 @cache
 def _prose_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Names of a model's fields that hold prose, alone or in a list (the `PROSE` marker)."""
-    return frozenset(name for name, info in model.model_fields.items() if PROSE in info.metadata or _holds_prose(info.annotation))
+    """Names of a model's fields a reader reads: prose (the `PROSE` marker), alone or in a
+    list, and choices such as a status or a priority ('disputed' says something too)."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if name not in UNLABELLED and (PROSE in info.metadata or _is_read(info.annotation))
+    )
 
 
-def _holds_prose(annotation: Any) -> bool:
-    if get_origin(annotation) is typing.Annotated:
-        return PROSE in annotation.__metadata__ or _holds_prose(get_args(annotation)[0])
-    if get_origin(annotation) in (Union, types.UnionType, list):
-        return any(_holds_prose(arg) for arg in get_args(annotation))
+UNLABELLED = frozenset({"marking", "chart", "mode"})
+"""Choices that say how something is shown, not what it says."""
+
+
+def _is_read(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return PROSE in annotation.__metadata__ or _is_read(get_args(annotation)[0])
+    if origin is Literal:
+        return all(isinstance(arg, str) for arg in get_args(annotation))
+    if origin in (Union, types.UnionType, list):
+        return any(_is_read(arg) for arg in get_args(annotation))
     return False
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
     from .formats import RenderedSheet
+    from .pdf import Drawn
 
 PDFS_PER_WORKER = 24
 """A worker is replaced after drawing this many PDFs, which bounds its memory."""
@@ -33,7 +34,7 @@ RESULT_TIMEOUT = 360
 """No PDF for this long (three times pdf.MAX_RENDER_SECONDS, a single PDF's limit) means a worker
 died (the kernel's OOM killer, say) with a job in hand."""
 
-Completed = tuple["RenderedSheet", dict[Path, bytes]]
+Completed = tuple["RenderedSheet", dict[Path, "Drawn"]]
 """A sheet and its drawn PDFs, by output path."""
 
 
@@ -60,8 +61,8 @@ class InProcess:
         for sheet in sheets:
             pdfs = {}
             for path, job in sheet.pdf_jobs.items():
-                pdfs[path], seconds = draw(job)
-                sheet.seconds += seconds
+                pdfs[path] = draw(job)
+                sheet.seconds += pdfs[path].seconds
             yield sheet, pdfs
 
     def __enter__(self) -> Self:
@@ -107,15 +108,15 @@ class WorkerPool:
         from .pdf import draw
 
         pool: Pool | None = None  # waited for only once the first sheet is templated
-        done: queue.Queue[tuple[int, Path, tuple[bytes, float] | None, BaseException | None]] = queue.Queue()
+        done: queue.Queue[tuple[int, Path, Drawn | None, BaseException | None]] = queue.Queue()
 
-        def drawn(number: int, path: Path, result: tuple[bytes, float]) -> None:
+        def drawn(number: int, path: Path, result: Drawn) -> None:
             done.put((number, path, result, None))
 
         def failed(number: int, path: Path, error: BaseException) -> None:
             done.put((number, path, None, error))
 
-        waiting: dict[int, tuple[RenderedSheet, dict[Path, bytes]]] = {}
+        waiting: dict[int, tuple[RenderedSheet, dict[Path, Drawn]]] = {}
         pending = iter(enumerate(sheets))
         exhausted = False
         while True:
@@ -140,8 +141,8 @@ class WorkerPool:
             if error is not None or result is None:
                 raise error or RenderError(f"{path}: a worker returned no PDF")
             sheet, pdfs = waiting[number]
-            pdfs[path], seconds = result
-            sheet.seconds += seconds
+            pdfs[path] = result
+            sheet.seconds += result.seconds
             if len(pdfs) == len(sheet.pdf_jobs):
                 del waiting[number]
                 yield sheet, pdfs
