@@ -59,7 +59,7 @@ def test_old_figure(write_sheet: WriteSheet) -> None:
     sheet = loaded(write_sheet, MINIMAL_SHEET + OLD_FIGURE)
     # OLD_FIGURE starts on line 54, so as_of is line 59; its value starts in column 12.
     assert freshness_warnings(sheet) == [Problem(sheet.path, 59, 12, "figures[0].as_of", (
-        "figure 'old-figure' is 123 days old at the meeting (as of 2025-01-07); refresh it or say why it still holds"
+        "figure 'old-figure' is 123 days old at the meeting (as of 2025-01-07); refresh it, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
@@ -73,7 +73,7 @@ def test_old_source(write_sheet: WriteSheet) -> None:
     sheet = loaded(write_sheet, MINIMAL_SHEET.replace("    date: 2025-05-01\n", "    date: 2025-01-07\n"))
     assert freshness_warnings(sheet) == [Problem(sheet.path, 53, 11, "sources[0].date", (
         "source 'src' is 123 days old at the meeting (dated 2025-01-07); "
-        "check that what it says still holds, or cite a newer one"
+        "check that what it says still holds, or cite a newer one, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
@@ -83,7 +83,7 @@ def test_geneva_cites_one_source_older_than_ninety_days() -> None:
     # 1 February to 10 May 2025 (Geneva opens): 28 + 31 + 30 + 9 days.
     assert freshness_warnings(geneva) == [Problem(GENEVA, line, 11, "sources[2].date", (
         "source 'wh-fentanyl-tariffs' is 98 days old at the meeting (dated 2025-02-01); "
-        "check that what it says still holds, or cite a newer one"
+        "check that what it says still holds, or cite a newer one, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
