@@ -82,7 +82,7 @@ def test_index_lists_briefings_newest_first_with_round_dates_place_status_and_ma
     """The index groups by negotiation and lists the newest briefing first, with what a reader scans for."""
     text = (site / "index.html").read_text(encoding="utf-8")
     assert text.index("London round") < text.index("Geneva round")
-    for fact in ("Round 2", "9–10 June 2025", "London, United Kingdom", "OFFICIAL-SENSITIVE", "OFFICIAL"):
+    for fact in ("Round 2", "9–10 June 2025", "London, United Kingdom", "CONFIDENTIAL"):
         assert fact in text
     assert '<input id="filter" type="search"' in text and "<script>" in text
 
@@ -111,7 +111,7 @@ def test_json_index_is_machine_readable(site: Path) -> None:
     """index.json lists each briefing with its ids, dates, marking and relative link."""
     rows = json.loads((site / "index.json").read_text(encoding="utf-8"))["briefings"]
     assert [row["round"] for row in rows] == ["london", "geneva"]
-    assert rows[0]["marking"] == "OFFICIAL-SENSITIVE" and rows[0]["href"] == "us-china-trade/2025-06-09-london.html"
+    assert rows[0]["marking"] == "CONFIDENTIAL" and rows[0]["href"] == "us-china-trade/2025-06-09-london.html"
 
 
 def test_drafts_stay_out_of_the_site_unless_asked(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
@@ -158,13 +158,17 @@ def test_without_a_release_limit_the_banner_is_the_highest_portion(tmp_path: Pat
     assert "**(SECRET)** SENSITIVE-RED-LINE-PLUGH" in text
 
 
-def test_briefing_marked_above_the_limit_is_refused_and_nothing_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """London (OFFICIAL-SENSITIVE) cannot be released at OFFICIAL: a clear refusal, exit 1, no file."""
+def test_briefing_marked_above_the_limit_is_refused_and_nothing_written(
+    examples_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """London marked CUI as a whole cannot be released at UNCLASSIFIED: a clear refusal, exit 1, no file."""
+    london = examples_copy / "2025-06-london.yaml"
+    london.write_text(london.read_text(encoding="utf-8").replace("marking: UNCLASSIFIED", "marking: CUI"), encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(NotReleasable, match="marked OFFICIAL-SENSITIVE, above the release limit OFFICIAL"):
-        build([EXAMPLES], BuildOptions(out_dir=out, release_max="OFFICIAL"))
+    with pytest.raises(NotReleasable, match="marked CUI, above the release limit UNCLASSIFIED"):
+        build([london], BuildOptions(out_dir=out, release_max="UNCLASSIFIED"))
     assert not out.exists() or not any(path.is_file() for path in out.rglob("*"))
-    assert main(["build", str(EXAMPLES), "--out", str(out), "--release-max", "OFFICIAL"]) == 1
+    assert main(["build", str(london), "--out", str(out), "--release-max", "UNCLASSIFIED"]) == 1
     assert "cannot be released" in capsys.readouterr().err
 
 
