@@ -51,13 +51,16 @@ def test_bottom_line_and_purpose_read_alike_plain_or_marked(write_sheet: WriteSh
 
 def test_a_marked_bottom_line_keeps_to_the_sheet_scheme(write_sheet: WriteSheet) -> None:
     found = problems(write_sheet, edit(("  bottom_line: Hold firm.\n", "  bottom_line: {text: Hold firm., marking: CUI}\n")))
-    assert found == [("briefing.bottom_line.marking", "marking 'CUI' is not in the UK scheme of the briefing's own marking "
-                      "'OFFICIAL'; use one of OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET")]
+    message = (
+        "marking 'CUI' is not in the UK scheme of the briefing's own marking 'OFFICIAL'; "
+        "use one of OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET"
+    )
+    assert found == [("briefing.bottom_line.marking", message)]
 
 
 def test_meeting_objectives_take_plain_and_marked_lines(write_sheet: WriteSheet) -> None:
-    sheet = valid(write_sheet, edit(("  bottom_line: Hold firm.\n", "  bottom_line: Hold firm.\n  objectives:\n"
-                                     "    - A dated cut.\n    - {text: A private aim., marking: OFFICIAL-SENSITIVE}\n")))
+    lines = "  objectives:\n    - A dated cut.\n    - {text: A private aim., marking: OFFICIAL-SENSITIVE}\n"
+    sheet = valid(write_sheet, edit(("  bottom_line: Hold firm.\n", "  bottom_line: Hold firm.\n" + lines)))
     assert sheet.briefing.objectives == [MarkedLine(text="A dated cut."), MarkedLine(text="A private aim.", marking="OFFICIAL-SENSITIVE")]
 
 
@@ -238,8 +241,10 @@ def test_a_point_after_the_as_of_date_must_be_projected(write_sheet: WriteSheet)
     assert [point.projected for point in sheet.figures[0].series[0].points] == [False, True]
     assert sheet.figures[0].onepager
     assert problems(write_sheet, edit(("sources:\n", SERIES.format(projected="")))) == [
-        ("figures[0].series[0].points[1].date", "a point dated 2025-11-01 is after the as-of date 2025-05-09; "
-         "add 'projected: true' if it is announced or threatened, not yet in force")
+        ("figures[0].series[0].points[1].date", (
+            "a point dated 2025-11-01 is after the as-of date 2025-05-09; "
+            "add 'projected: true' if it is announced or threatened, not yet in force"
+        ))
     ]
 
 
@@ -318,3 +323,16 @@ def test_links_are_checked_in_every_prose_field(write_sheet: WriteSheet) -> None
     """Bottom line, lines of an issue and reactive lines are all Markdown or Text; prose fields share the rule."""
     found = problems(write_sheet, edit(("  bottom_line: Hold firm.", "  bottom_line: {text: '[x](../a)', marking: SECRET}")))
     assert [field for field, _ in found] == ["briefing.bottom_line.text"]
+
+
+def test_the_previous_round_uses_the_same_marking_scheme(write_sheet: WriteSheet) -> None:
+    """'Highest marking' across rounds only has a meaning within one scheme."""
+    write_sheet(edit(("  marking: OFFICIAL", "  marking: UNCLASSIFIED")), name="first.yaml")
+    later = edit(
+        ("  start: 2025-05-10", "  start: 2025-06-10"), ("  end: 2025-05-11", "  end: 2025-06-11"),
+        ("  as_of: 2025-05-09", "  as_of: 2025-06-09"), ("  status: final\n", "  status: final\n  previous_round: first.yaml\n"),
+    )
+    assert problems(write_sheet, later) == [(
+        "briefing.previous_round",
+        "previous round is marked in the US scheme (UNCLASSIFIED), this sheet in the UK scheme (OFFICIAL); use one scheme across rounds",
+    )]

@@ -100,7 +100,7 @@ def test_every_marked_portion_carries_a_unique_marker_of_its_level(path: Path) -
     for portion in marked:
         found = MARKER.findall(own_text(portion)) or MARKER.findall(str(portion))
         assert found, f"no marker in {portion!r}"
-        assert found[0] == getattr(portion, "marking").replace(" ", "-"), portion
+        assert found[0] == str(getattr(portion, "marking", "")).replace(" ", "-"), portion
         words += [match.group(0) for match in MARKER.finditer(own_text(portion))]
     assert len(words) == len(set(words))
     text = path.read_text(encoding="utf-8")
