@@ -105,3 +105,15 @@ def test_every_marked_portion_carries_a_unique_marker_of_its_level(path: Path) -
     assert len(words) == len(set(words))
     text = path.read_text(encoding="utf-8")
     assert len(MARKER.findall(text)) == len(words), "a marker word outside its marked portion"
+
+
+def test_the_readme_example_is_a_valid_sheet(tmp_path: Path) -> None:
+    """The annotated example under 'Writing a fact sheet' shows every field as a sheet may write it."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Writing a fact sheet") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    path = tmp_path / "briefs" / "example.yaml"
+    path.parent.mkdir()
+    path.write_text(example, encoding="utf-8")
+    (loaded,) = load([path])
+    assert loaded.sheet.issues[0].if_raised and loaded.sheet.briefing.contact is not None
