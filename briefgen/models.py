@@ -69,7 +69,8 @@ def _tame_markdown(value: str) -> str:
 _INLINE_LINK = re.compile(r"\]\(\s*<?([^\s)>]*)")
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)", re.MULTILINE)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
-_HTML_URL = re.compile(r"<[A-Za-z][^>]*?\b(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)", re.IGNORECASE)
+_HTML_URL = re.compile(r"\b(?:href|src)\s*=\s*[\"']?([^\"'\s<>]*)", re.IGNORECASE)
+"""Any href= or src= in text holding '<', inside a tag or not: a quoted '>' cannot hide one."""
 _IMAGE = re.compile(r"!\[[^\]]*\]\s*[(\[]|<img\b", re.IGNORECASE)
 
 
@@ -157,12 +158,20 @@ class MarkedLine(Model):
     marking: Marking | None = None
 
 
-def _as_marked_lines(items: list[str | MarkedLine]) -> list[MarkedLine]:
-    """Plain lines and marked lines read alike downstream: every item has .text and .marking."""
-    return [MarkedLine(text=item) if isinstance(item, str) else item for item in items]
+def _text_as_marked(value: object) -> object:
+    """Plain text and {text, marking} read alike downstream: both become the marked model."""
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, dict):
+        return value
+    given = "nothing (an empty value)" if value is None else "a list" if isinstance(value, list) else repr(value)
+    raise ValueError(f"expected text, or text with its own marking ({{text: ..., marking: ...}}); got {given}")
 
 
-Lines = Annotated[list[MarkedLine | Text], Field(max_length=50), AfterValidator(_as_marked_lines)]
+Lines = Annotated[
+    list[Annotated[MarkedLine, BeforeValidator(_text_as_marked, json_schema_input_type=MarkedLine | Text)]],
+    Field(max_length=50),
+]
 """A list of lines, each either plain text or {text, marking} when it is more sensitive than the rest."""
 
 
@@ -180,11 +189,6 @@ class MarkedText(Model):
 
     def strip(self, chars: str | None = None) -> str:
         return self.text.strip(chars)
-
-
-def _text_as_marked(value: object) -> object:
-    """Plain text and {text, marking} read alike downstream: both become a MarkedText."""
-    return {"text": value} if isinstance(value, str) else value
 
 
 MarkedMarkdown = Annotated[MarkedText, BeforeValidator(_text_as_marked, json_schema_input_type=MarkedText | Markdown)]

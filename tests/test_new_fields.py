@@ -336,3 +336,14 @@ def test_the_previous_round_uses_the_same_marking_scheme(write_sheet: WriteSheet
         "briefing.previous_round",
         "previous round is marked in the US scheme (UNCLASSIFIED), this sheet in the UK scheme (OFFICIAL); use one scheme across rounds",
     )]
+
+
+def test_a_line_that_is_neither_text_nor_marked_text_gets_one_message(write_sheet: WriteSheet) -> None:
+    expected = "expected text, or text with its own marking ({text: ..., marking: ...}); got 42"
+    assert problems(write_sheet, edit(("  bottom_line: Hold firm.", "  bottom_line: 42"))) == [("briefing.bottom_line", expected)]
+    assert problems(write_sheet, edit((ISSUE_END, ISSUE_END + "    asks: [42]\n"))) == [("issues[0].asks[0]", expected)]
+
+
+def test_a_quoted_angle_bracket_cannot_hide_a_link(write_sheet: WriteSheet) -> None:
+    (found,) = problems(write_sheet, edit(("  summary: Tariffs are high.", """  summary: '<a title="x>" href="../y">z</a>'""")))
+    assert found[0] == "issues[0].summary" and "'../y' is not allowed" in found[1]
