@@ -36,7 +36,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .discover import FACT_SHEET_SUFFIXES
 from .errors import UsageError
 from .loader import load
-from .models import FactSheet, Round
+from .models import Briefing, FactSheet, Round
 from .write import write_atomic
 from .yamlsource import read_yaml
 
@@ -53,8 +53,8 @@ TODO_FIELDS: dict[tuple[str, str], str] = {
 }
 """Round-specific fields left empty for the author, with the hint written beside each."""
 
-FIELD_ORDER = {"city": Round.model_fields, "country": Round.model_fields}
-"""Where a field the previous sheet left out goes when it is added back: in schema order."""
+SECTIONS = {"round": Round, "briefing": Briefing}
+"""The model of each section with TODO fields: its field order places a field the previous sheet left out."""
 CLOSED_STATUSES = ("agreed", "closed")
 WIDTH = 90
 """Long text is wrapped near the width the example sheets use, so later edits diff line by line."""
@@ -92,7 +92,7 @@ def _reset_round_fields(data: CommentedMap, sheet: FactSheet, previous_name: str
     """Empty each round-specific field with a TODO beside it; carry the rest with the round moved on."""
     todo = []
     for (section, name), hint in TODO_FIELDS.items():
-        _empty(data[section], name, f"TODO: {hint}")
+        _empty(data[section], name, f"TODO: {hint}", list(SECTIONS[section].model_fields))
         todo.append(f"{section}.{name}")
     round_ = data["round"]
     round_["number"] = sheet.round.number + 1
@@ -100,7 +100,7 @@ def _reset_round_fields(data: CommentedMap, sheet: FactSheet, previous_name: str
         if name in round_:
             _delete(data, "round", name)
     if "venue" in round_:
-        _empty(round_, "venue", "optional: the venue, or remove this line")
+        _empty(round_, "venue", "optional: the venue, or remove this line", list(Round.model_fields))
     briefing = data["briefing"]
     briefing["status"] = "draft"
     if "clearances" in briefing:
@@ -114,14 +114,14 @@ def _reset_round_fields(data: CommentedMap, sheet: FactSheet, previous_name: str
     return todo
 
 
-def _empty(mapping: CommentedMap, key: str, comment: str) -> None:
+def _empty(mapping: CommentedMap, key: str, comment: str, order: list[str]) -> None:
     """Empty mapping[key] and put `comment` beside it, keeping the comment lines that follow it.
 
-    A key the previous sheet did not have (a virtual round's city) is added at its place in the schema."""
+    A key the previous sheet could leave out (a virtual round's city) is added where `order`,
+    the section's field order, puts it."""
     if key not in mapping:
-        fields = list(FIELD_ORDER[key]) if key in FIELD_ORDER else []
-        earlier = [name for name in fields[: fields.index(key)] if name in mapping] if fields else []
-        mapping.insert(list(mapping).index(earlier[-1]) + 1 if earlier else len(mapping), key, None)
+        before = [name for name in order[: order.index(key)] if name in mapping]
+        mapping.insert(list(mapping).index(before[-1]) + 1 if before else len(mapping), key, None)
     following = _take_following(mapping, key)
     mapping[key] = None
     if following is not None:
