@@ -30,6 +30,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -53,7 +54,7 @@ TODO_FIELDS: dict[tuple[str, str], str] = {
 }
 """Round-specific fields left empty for the author, with the hint written beside each."""
 
-SECTIONS = {"round": Round, "briefing": Briefing}
+SECTIONS: dict[str, type[BaseModel]] = {"round": Round, "briefing": Briefing}
 """The model of each section with TODO fields: its field order places a field the previous sheet left out."""
 CLOSED_STATUSES = ("agreed", "closed")
 WIDTH = 90
