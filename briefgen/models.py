@@ -486,6 +486,8 @@ class FactSheet(Model):
         yield from _mixed_marking_schemes(self)
         if (contact := self.briefing.contact) is not None and contact.phone is None and contact.email is None:
             yield ("briefing", "contact"), "the contact officer needs a phone number or an email address (or both)"
+        if (outcome := self.round.outcome) is not None and outcome.summary is None and not outcome.agreed:
+            yield ("round", "outcome"), "an outcome needs a summary or at least one agreed point"
 
     def markings(self) -> Iterator[tuple[Loc, str]]:
         """Every marking in the sheet with its place: the briefing's own, then each portion's."""

@@ -143,13 +143,16 @@ def test_outcome_of_a_round_that_has_met(write_sheet: WriteSheet) -> None:
 
 
 def test_outcome_rules(write_sheet: WriteSheet) -> None:
-    """Not before the round has met; each agreed point cites a source, and a known one."""
+    """Not before the round has met; not empty; each agreed point cites a source, and a known one."""
     assert problems(write_sheet, edit((ROUND_PLACE, ROUND_PLACE + OUTCOME))) == [
         ("round.outcome", "the round starts 2025-05-10, after the as-of date 2025-05-09: an outcome can only be recorded once it has met")
     ]
     no_source = OUTCOME.replace("      - text: A 90-day truce.\n        sources: [src]\n", "      - text: A 90-day truce.\n        sources: []\n")
     assert problems(write_sheet, edit(("  as_of: 2025-05-09", "  as_of: 2025-05-12"), (ROUND_PLACE, ROUND_PLACE + no_source))) == [
         ("round.outcome.agreed[0].sources", "needs at least 1 item(s)")
+    ]
+    assert problems(write_sheet, edit(("  as_of: 2025-05-09", "  as_of: 2025-05-12"), (ROUND_PLACE, ROUND_PLACE + "  outcome: {}\n"))) == [
+        ("round.outcome", "an outcome needs a summary or at least one agreed point")
     ]
     unknown = OUTCOME.removesuffix("    sources: [src]\n") + "    sources: [nope]\n"
     assert problems(write_sheet, edit(("  as_of: 2025-05-09", "  as_of: 2025-05-12"), (ROUND_PLACE, ROUND_PLACE + unknown))) == [
