@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .discover import find_fact_sheets
 from .errors import InvalidFactSheets, Problem
+from .markings import scheme_for
 from .models import KEY, FactSheet, Loc
 from .yamlsource import YamlDocument, YamlProblems, read_yaml
 
@@ -148,6 +149,8 @@ class _Loader:
             self.problems.append(_problem(doc, loc, f"previous round belongs to negotiation '{before.negotiation.id}', not '{sheet.negotiation.id}'"))
         elif before.round.start >= sheet.round.start:
             self.problems.append(_problem(doc, loc, f"previous round starts {before.round.start}, not before this round ({sheet.round.start})"))
+        elif (was := scheme_for([before.briefing.marking])) != (now := scheme_for([sheet.briefing.marking])):
+            self.problems.append(_problem(doc, loc, f"previous round is marked in the {str(was).upper()} scheme ({before.briefing.marking}), this sheet in the {str(now).upper()} scheme ({sheet.briefing.marking}); use one scheme across rounds"))
         return previous
 
 

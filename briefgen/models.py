@@ -23,7 +23,9 @@ from pydantic import (
     Field,
     PlainValidator,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -68,8 +70,46 @@ def _tame_markdown(value: str) -> str:
     return value
 
 
+_INLINE_LINK = re.compile(r"\]\(\s*<?([^\s)>]*)")
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)", re.MULTILINE)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
+_HTML_URL = re.compile(r"\b(?:href|src)\s*=\s*[\"']?([^\"'\s<>]*)", re.IGNORECASE)
+"""Any href= or src= in text holding '<', inside a tag or not: a quoted '>' cannot hide one."""
+_IMAGE = re.compile(r"!\[[^\]]*\]\s*[(\[]|<img\b", re.IGNORECASE)
+
+
+def _link_allowed(target: str) -> bool:
+    """A link may leave for the web or a mail client, or jump within the briefing; nothing else."""
+    if target.startswith("#"):
+        return True
+    parts = urlsplit(target)
+    scheme = parts.scheme.lower()
+    return (scheme in ("http", "https") and bool(parts.netloc)) or (scheme == "mailto" and bool(parts.path))
+
+
+def _safe_links(value: str) -> str:
+    """Links in prose must not point at the build machine (a relative path, file:, javascript:):
+    the HTML would carry them. Only text holding '](', ']:' or '<' can hold a link, so most skip this."""
+    if "](" not in value and "]:" not in value and "<" not in value:
+        return value
+    if _IMAGE.search(value):
+        raise ValueError("fact sheets cannot embed images; link to the page that shows it instead")
+    for pattern in (_INLINE_LINK, _REFERENCE_DEFINITION, _AUTOLINK, _HTML_URL):
+        for match in pattern.finditer(value):
+            if not _link_allowed(match.group(1)):
+                raise ValueError(
+                    f"link {match.group(1)!r} is not allowed: a link in a fact sheet must be an http://, https:// "
+                    "or mailto: address, or an anchor such as #sources"
+                )
+    return value
+
+
 Markdown = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS), AfterValidator(_tame_markdown), PROSE
+    str,
+    StringConstraints(min_length=1, max_length=MAX_MARKDOWN_CHARS),
+    AfterValidator(_tame_markdown),
+    AfterValidator(_safe_links),
+    PROSE,
 ]
 """Free text that may hold Markdown (emphasis, links, lists, tables)."""
 
@@ -122,18 +162,67 @@ class MarkedLine(Model):
     marking: Marking | None = None
 
 
-def _as_marked_lines(items: list[str | MarkedLine]) -> list[MarkedLine]:
-    """Plain lines and marked lines read alike downstream: every item has .text and .marking."""
-    return [MarkedLine(text=item) if isinstance(item, str) else item for item in items]
+def _text_as_marked(value: object) -> object:
+    """Plain text and {text, marking} read alike downstream: both become the marked model."""
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, dict):
+        return value
+    given = "nothing (an empty value)" if value is None else "a list" if isinstance(value, list) else repr(value)
+    raise ValueError(f"expected text, or text with its own marking ({{text: ..., marking: ...}}); got {given}")
 
 
-Lines = Annotated[list[Text | MarkedLine], Field(max_length=50), AfterValidator(_as_marked_lines)]
+Lines = Annotated[
+    list[Annotated[MarkedLine, BeforeValidator(_text_as_marked, json_schema_input_type=MarkedLine | Text)]],
+    Field(max_length=50),
+]
 """A list of lines, each either plain text or {text, marking} when it is more sensitive than the rest."""
+
+
+class MarkedText(Model):
+    """A paragraph of prose (a bottom line, a purpose, a readout) that carries its own marking.
+
+    It prints as its text (`str()`, `strip()`), so a template written for plain text still shows
+    it; code that labels or releases portions reads `.text` and `.marking`."""
+
+    text: Markdown
+    marking: Marking | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def strip(self, chars: str | None = None) -> str:
+        return self.text.strip(chars)
+
+
+MarkedMarkdown = Annotated[MarkedText, BeforeValidator(_text_as_marked, json_schema_input_type=MarkedText | Markdown)]
+"""Prose written either as plain Markdown or as {text, marking}; always a MarkedText once loaded."""
 
 
 class Negotiation(Model):
     id: Slug
     title: Text
+
+
+class AgreedPoint(Model):
+    """One thing the round agreed, as the record of it says."""
+
+    text: Markdown
+    sources: SourceRefs = Field(min_length=1)
+    marking: Marking | None = None
+
+
+class Outcome(Model):
+    """What a round came to once it has happened: this round's readout, the next round's starting point."""
+
+    summary: MarkedMarkdown | None = None
+    agreed: list[AgreedPoint] = Field(default=[], max_length=50)
+    sources: SourceRefs = []
+
+
+MeetingMode = Literal["in-person", "virtual", "phone", "margins"]
+PLACED_MODES = ("in-person", "margins")
+"""Modes that meet somewhere, so the round needs a city and country."""
 
 
 class Round(Model):
@@ -142,9 +231,64 @@ class Round(Model):
     number: Annotated[int, Field(ge=1)]
     start: IsoDate
     end: IsoDate
-    city: Text
-    country: Text
+    mode: MeetingMode = "in-person"
+    """'margins': on the margins of another meeting, named by `margins_of`."""
+    margins_of: Text | None = Field(default=None, validate_default=True)
+    city: Text | None = Field(default=None, validate_default=True)
+    """Required in person and on the margins; optional for a virtual or phone round."""
+    country: Text | None = Field(default=None, validate_default=True)
     venue: Text | None = None
+    outcome: Outcome | None = None
+    """Filled in once the round has happened."""
+
+    @field_validator("margins_of", "city", "country")
+    @classmethod
+    def _fits_mode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Checked with the types, not after them, so `validate` lists an empty city with the rest."""
+        mode = info.data.get("mode")
+        if mode is None:  # the mode itself is wrong, and reported
+            return value
+        if info.field_name == "margins_of":
+            if mode == "margins" and value is None:
+                raise ValueError("required for a round on the margins: name the meeting, e.g. 'the ASEAN summit'")
+            if mode != "margins" and value is not None:
+                raise ValueError(f"only for a round on the margins of another meeting ('mode: margins'), not '{mode}'")
+        elif mode in PLACED_MODES and value is None:
+            raise ValueError(f"required for a round held {mode}: where does it meet?")
+        return value
+
+
+def _check_email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+        raise ValueError(f"{value!r} is not an email address; write it as name@example.org")
+    return value
+
+
+def _check_phone(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9][0-9 ().-]{4,29}", value):
+        raise ValueError(f"{value!r} is not a phone number; write digits, spaces and an optional leading +")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_check_email)]
+Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_check_phone)]
+
+
+class Contact(Model):
+    """The officer to call about the briefing: at least a phone number or an email address."""
+
+    name: Text
+    role: Text
+    phone: Phone | None = None
+    email: Email | None = None
+    marking: Marking | None = None
+
+
+class Clearance(Model):
+    name: Text
+    role: Text
+    date: IsoDate
+    marking: Marking | None = None
 
 
 class Briefing(Model):
@@ -155,8 +299,13 @@ class Briefing(Model):
     status: Literal["draft", "final"]
     language: Language = "en"
     previous_round: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$")] | None = None
-    purpose: Markdown
-    bottom_line: Markdown
+    purpose: MarkedMarkdown
+    bottom_line: MarkedMarkdown
+    objectives: Lines = []
+    """What we must leave the room with, for the meeting as a whole."""
+    contact: Contact | None = None
+    clearances: list[Clearance] = Field(default=[], max_length=20)
+    """Who cleared the briefing, in order."""
 
 
 class Party(Model):
@@ -164,6 +313,10 @@ class Party(Model):
     name: Text
     short_name: Text
     ours: bool = False
+    role: Literal["negotiator", "observer", "chair", "mediator"] = "negotiator"
+    """Only negotiators are expected to state a position on every issue."""
+    members: list[Text] = Field(default=[], max_length=200)
+    """For a group (the African Group, the EU): its members' names."""
 
 
 class Person(Model):
@@ -187,6 +340,15 @@ class Claim(Model):
     marking: Marking | None = None
 
 
+class IfRaised(Model):
+    """A reactive line: what to say if the other side raises `topic`."""
+
+    topic: Text
+    line: Markdown
+    sources: SourceRefs = []
+    marking: Marking | None = None
+
+
 class Issue(Model):
     id: Slug
     title: Text
@@ -199,13 +361,18 @@ class Issue(Model):
     asks: Lines = []
     their_asks: Lines = []
     red_lines: Lines = []
+    fallbacks: Lines = []
+    """Positions we can fall back to; internal, like red lines."""
     lines_to_take: Lines = []
+    if_raised: list[IfRaised] = Field(default=[], max_length=20)
+    onepager: bool = False
+    """Must be on the one-pager."""
     sources: SourceRefs = []
     marking: Marking | None = None
 
 
 class Compliance(Model):
-    status: Literal["kept", "partly-kept", "broken", "disputed", "unclear"]
+    status: Literal["kept", "partly-kept", "broken", "disputed", "unclear", "not-yet-due"]
     statement: Markdown
     sources: SourceRefs = Field(min_length=1)
     marking: Marking | None = None
@@ -219,7 +386,10 @@ class Commitment(Model):
     by: list[Slug] = Field(min_length=1, max_length=20)
     text: Markdown
     issue: Slug | None = None
-    compliance: Annotated[dict[Slug, Compliance], Field(max_length=20)]
+    due: IsoDate | None = None
+    compliance: Annotated[dict[Slug, Compliance], Field(max_length=20)] = {}
+    """Empty for a commitment made at this round that nobody can yet judge."""
+    onepager: bool = False
     marking: Marking | None = None
 
 
@@ -257,6 +427,8 @@ Number = Annotated[
 class SeriesPoint(Model):
     date: IsoDate
     value: Number
+    projected: bool = False
+    """A value announced or threatened, not yet in force: required after the as-of date."""
 
 
 class Series(Model):
@@ -281,6 +453,9 @@ class Figure(Model):
     """When given, the figure is also drawn as a chart (with the same numbers in a table)."""
     chart: Literal["line", "step"] = "line"
     """'step' for values that hold until they change, such as tariff rates."""
+    historical: bool = False
+    """A figure about the past that stays true: no freshness warning."""
+    onepager: bool = False
     marking: Marking | None = None
 
 
@@ -313,6 +488,8 @@ class Source(Model):
     publisher: Text
     url: Url
     date: IsoDate
+    historical: bool = False
+    """Cited for what it records, not for what is true now: no freshness warning."""
     marking: Marking | None = None
 
 
@@ -339,6 +516,10 @@ class FactSheet(Model):
         yield from _dangling_references(self)
         yield from _incoherent_dates(self)
         yield from _mixed_marking_schemes(self)
+        if (contact := self.briefing.contact) is not None and contact.phone is None and contact.email is None:
+            yield ("briefing", "contact"), "the contact officer needs a phone number or an email address (or both)"
+        if (outcome := self.round.outcome) is not None and outcome.summary is None and not outcome.agreed:
+            yield ("round", "outcome"), "an outcome needs a summary or at least one agreed point"
 
     def markings(self) -> Iterator[tuple[Loc, str]]:
         """Every marking in the sheet with its place: the briefing's own, then each portion's."""
@@ -382,6 +563,8 @@ def _dangling_references(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
     for i, issue in enumerate(sheet.issues):
         yield from check("person", issue.lead, ("issues", i, "lead"))
         yield from check_sources(issue.sources, ("issues", i))
+        for j, reactive in enumerate(issue.if_raised):
+            yield from check_sources(reactive.sources, ("issues", i, "if_raised", j))
         for party, claim in issue.positions.items():
             yield from check("party", party, ("issues", i, "positions", party, KEY))
             yield from check_sources(claim.sources, ("issues", i, "positions", party))
@@ -403,6 +586,10 @@ def _dangling_references(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
         yield from check_sources(point.sources, ("talking_points", i))
     for i, risk in enumerate(sheet.risks):
         yield from check_sources(risk.sources, ("risks", i))
+    if (outcome := sheet.round.outcome) is not None:
+        yield from check_sources(outcome.sources, ("round", "outcome"))
+        for i, agreed in enumerate(outcome.agreed):
+            yield from check_sources(agreed.sources, ("round", "outcome", "agreed", i))
 
 
 def _incoherent_dates(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
@@ -422,8 +609,26 @@ def _incoherent_dates(sheet: FactSheet) -> Iterator[tuple[Loc, str]]:
             dates = [point.date for point in series.points]
             if dates != sorted(set(dates)):
                 yield ("figures", i, "series", j, "points"), "points must be in date order, one per date"
-            elif dates[-1] > as_of:
-                yield ("figures", i, "series", j, "points"), f"a point dated {dates[-1]} is after the as-of date {as_of}"
+            for k, point in enumerate(series.points):
+                if point.date > as_of and not point.projected:
+                    yield ("figures", i, "series", j, "points", k, "date"), (
+                        f"a point dated {point.date} is after the as-of date {as_of}; "
+                        "add 'projected: true' if it is announced or threatened, not yet in force"
+                    )
+    for i, commitment in enumerate(sheet.commitments):
+        if commitment.due is not None and commitment.due < commitment.date:
+            yield ("commitments", i, "due"), f"due {commitment.due}, before the commitment was made ({commitment.date})"
+        for party, compliance in commitment.compliance.items():
+            if compliance.status == "not-yet-due" and commitment.due is not None and commitment.due < as_of:
+                yield ("commitments", i, "compliance", party, "status"), (
+                    f"the commitment was due on {commitment.due}, before the as-of date {as_of}; "
+                    "say whether it was kept"
+                )
+    if sheet.round.outcome is not None and sheet.round.start > as_of:
+        yield ("round", "outcome"), (
+            f"the round starts {sheet.round.start}, after the as-of date {as_of}: "
+            "an outcome can only be recorded once it has met"
+        )
     for i, source in enumerate(sheet.sources):
         if source.date > as_of:
             yield ("sources", i, "date"), (

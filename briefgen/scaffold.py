@@ -4,8 +4,13 @@ The previous sheet is loaded (so it must be valid), then edited in ruamel.yaml's
 negotiation, parties, people, open issues, commitments, figures, sources, talking points and
 risks are carried forward for the author to review; issues that are agreed or closed are dropped,
 with the talking points about them (a commitment keeps standing, without its link to the issue);
-timeline entries on or before the previous round's last day are dropped. `round.number` goes up
-by one, `briefing.status` becomes draft and `briefing.previous_round` names the previous file.
+timeline entries on or before the previous round's last day are dropped, and a scheduled entry
+after it is kept with a `# TODO: still scheduled?` beside it (by the next round it may have
+happened, or not: only the author knows). `round.number` goes up by one, `briefing.status`
+becomes draft and `briefing.previous_round` names the previous file. What belonged to the
+previous round alone goes: its outcome (the next brief reads it from the previous sheet), its
+mode and the meeting it was on the margins of (the next round is in person until the author
+says otherwise) and the briefing's clearances; its meeting objectives stay with a TODO to review.
 
 Fields that belong to one round only (the round's id, title, dates and place, the as-of date,
 the purpose and bottom line) are left EMPTY with a `# TODO:` comment beside them. An empty value
@@ -25,13 +30,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .discover import FACT_SHEET_SUFFIXES
 from .errors import UsageError
 from .loader import load
-from .models import FactSheet
+from .models import Briefing, FactSheet, Round
 from .write import write_atomic
 from .yamlsource import read_yaml
 
@@ -48,6 +54,8 @@ TODO_FIELDS: dict[tuple[str, str], str] = {
 }
 """Round-specific fields left empty for the author, with the hint written beside each."""
 
+SECTIONS: dict[str, type[BaseModel]] = {"round": Round, "briefing": Briefing}
+"""The model of each section with TODO fields: its field order places a field the previous sheet left out."""
 CLOSED_STATUSES = ("agreed", "closed")
 WIDTH = 90
 """Long text is wrapped near the width the example sheets use, so later edits diff line by line."""
@@ -85,14 +93,21 @@ def _reset_round_fields(data: CommentedMap, sheet: FactSheet, previous_name: str
     """Empty each round-specific field with a TODO beside it; carry the rest with the round moved on."""
     todo = []
     for (section, name), hint in TODO_FIELDS.items():
-        _empty(data[section], name, f"TODO: {hint}")
+        _empty(data[section], name, f"TODO: {hint}", list(SECTIONS[section].model_fields))
         todo.append(f"{section}.{name}")
     round_ = data["round"]
     round_["number"] = sheet.round.number + 1
+    for name in ("mode", "margins_of", "outcome"):
+        if name in round_:
+            _delete(data, "round", name)
     if "venue" in round_:
-        _empty(round_, "venue", "optional: the venue, or remove this line")
+        _empty(round_, "venue", "optional: the venue, or remove this line", list(Round.model_fields))
     briefing = data["briefing"]
     briefing["status"] = "draft"
+    if "clearances" in briefing:
+        _delete(data, "briefing", "clearances")
+    if "objectives" in briefing:
+        _comment(briefing, "objectives", "TODO: review: the previous round's objectives")
     if "previous_round" in briefing:
         briefing["previous_round"] = previous_name
     else:
@@ -100,10 +115,24 @@ def _reset_round_fields(data: CommentedMap, sheet: FactSheet, previous_name: str
     return todo
 
 
-def _empty(mapping: CommentedMap, key: str, comment: str) -> None:
-    """Empty mapping[key] and put `comment` beside it, keeping the comment lines that follow it."""
+def _empty(mapping: CommentedMap, key: str, comment: str, order: list[str]) -> None:
+    """Empty mapping[key] and put `comment` beside it, keeping the comment lines that follow it.
+
+    A key the previous sheet could leave out (a virtual round's city) is added where `order`,
+    the section's field order, puts it."""
+    if key not in mapping:
+        before = [name for name in order[: order.index(key)] if name in mapping]
+        mapping.insert(list(mapping).index(before[-1]) + 1 if before else len(mapping), key, None)
     following = _take_following(mapping, key)
     mapping[key] = None
+    if following is not None:
+        _give_following(mapping, key, following)
+    _comment(mapping, key, comment)
+
+
+def _comment(mapping: CommentedMap, key: str, comment: str) -> None:
+    """Put `comment` at the end of mapping[key]'s line, keeping the comment lines that follow it."""
+    following = _take_following(mapping, key)
     mapping.yaml_add_eol_comment(comment, key, column=mapping.lc.col + len(key) + 2)
     if following is not None:
         _give_following(mapping, key, following)
@@ -119,6 +148,9 @@ def _drop_settled(data: CommentedMap, sheet: FactSheet) -> None:
         if commitment.issue in settled:
             _delete(data["commitments"], index, "issue")
     past = {i for i, entry in enumerate(sheet.timeline) if entry.date <= sheet.round.end}
+    for index, entry in enumerate(sheet.timeline):
+        if index not in past and entry.scheduled:
+            _comment(data["timeline"][index], "scheduled", "TODO: still scheduled?")
     _remove_items(data, "timeline", past)
 
 

@@ -159,7 +159,7 @@ def test_a_briefing_opens_from_the_index_and_its_pdf_downloads(site: Site, reade
     page.get_by_role("link", name="London round").click()
     expect(page).to_have_url(site.url + LONDON + ".html")
     expect(page).to_have_title("US–China trade talks: London round")
-    expect(page.locator(".marking-top")).to_have_text("OFFICIAL-SENSITIVE")
+    expect(page.locator(".marking-top")).to_have_text("CONFIDENTIAL")
     expect(page.locator(".marking-top")).to_be_visible()
 
     with page.expect_download() as download_info:

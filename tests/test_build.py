@@ -62,7 +62,7 @@ def test_every_fact_appears_in_all_three_formats(built: Path, sheet_path: Path, 
     facts += [issue.title for issue in sheet.issues]
     facts += [figure.label for figure in sheet.figures] + [format_figure(figure) for figure in sheet.figures]
     facts += [source.title for source in sheet.sources] + [source.url for source in sheet.sources]
-    facts += [sheet.briefing.marking, sheet.round.city, sheet.round.title]
+    facts += ["CONFIDENTIAL", sheet.round.city, sheet.round.title]  # the banner: the red lines' marking
     folder = built / "us-china-trade"
     formats = {
         "md": md_text(folder / f"{stem}.md"),
@@ -79,7 +79,7 @@ def test_pdf_pages_carry_marking_page_numbers_and_as_of_date(built: Path) -> Non
     pages = pdf_text(built / "us-china-trade" / "2025-06-09-london.pdf")
     assert len(pages) > 3
     for number, text in enumerate(pages, start=1):
-        assert text.count("OFFICIAL-SENSITIVE") >= 2, f"page {number}"
+        assert text.count("CONFIDENTIAL") >= 2, f"page {number}"  # its red lines are CONFIDENTIAL
         assert f"Page {number} of {len(pages)}" in text
         assert "As of 9 June 2025" in text
         assert "London round" in text
@@ -92,7 +92,7 @@ def test_pdf_metadata_comes_from_the_fact_sheet(built: Path) -> None:
     assert meta is not None
     assert meta.title == "US–China trade talks: London round"
     assert meta.author == "Trade Policy Unit"
-    assert meta.subject is not None and "OFFICIAL-SENSITIVE" in meta.subject
+    assert meta.subject is not None and "CONFIDENTIAL" in meta.subject
     assert meta.creation_date is not None and meta.creation_date.date().isoformat() == "2025-06-09"
     assert reader.trailer["/Root"]["/Lang"] == "en"
     assert "/StructTreeRoot" in reader.trailer["/Root"]

@@ -59,7 +59,7 @@ def test_old_figure(write_sheet: WriteSheet) -> None:
     sheet = loaded(write_sheet, MINIMAL_SHEET + OLD_FIGURE)
     # OLD_FIGURE starts on line 54, so as_of is line 59; its value starts in column 12.
     assert freshness_warnings(sheet) == [Problem(sheet.path, 59, 12, "figures[0].as_of", (
-        "figure 'old-figure' is 123 days old at the meeting (as of 2025-01-07); refresh it or say why it still holds"
+        "figure 'old-figure' is 123 days old at the meeting (as of 2025-01-07); refresh it, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
@@ -73,7 +73,7 @@ def test_old_source(write_sheet: WriteSheet) -> None:
     sheet = loaded(write_sheet, MINIMAL_SHEET.replace("    date: 2025-05-01\n", "    date: 2025-01-07\n"))
     assert freshness_warnings(sheet) == [Problem(sheet.path, 53, 11, "sources[0].date", (
         "source 'src' is 123 days old at the meeting (dated 2025-01-07); "
-        "check that what it says still holds, or cite a newer one"
+        "check that what it says still holds, or cite a newer one, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
@@ -83,7 +83,7 @@ def test_geneva_cites_one_source_older_than_ninety_days() -> None:
     # 1 February to 10 May 2025 (Geneva opens): 28 + 31 + 30 + 9 days.
     assert freshness_warnings(geneva) == [Problem(GENEVA, line, 11, "sources[2].date", (
         "source 'wh-fentanyl-tariffs' is 98 days old at the meeting (dated 2025-02-01); "
-        "check that what it says still holds, or cite a newer one"
+        "check that what it says still holds, or cite a newer one, or mark it `historical: true` if it stays true"
     ))]  # fmt: skip
 
 
@@ -173,3 +173,58 @@ def test_a_figure_or_a_bio_citing_a_source_counts(write_sheet: WriteSheet) -> No
 def test_sheet_warnings_gathers_both_in_file_order(write_sheet: WriteSheet) -> None:
     sheet = loaded(write_sheet, MINIMAL_SHEET + OLD_FIGURE)
     assert [(p.line, p.field) for p in sheet_warnings(sheet)] == [(29, "people[0]"), (59, "figures[0].as_of")]
+
+
+def test_historical_figures_and_sources_are_never_stale(write_sheet: WriteSheet) -> None:
+    """Marked `historical: true`, an old figure or source stays true, so it earns no warning."""
+    text = (MINIMAL_SHEET + OLD_FIGURE).replace("    date: 2025-05-01\n", "    date: 2025-01-07\n")
+    assert len(freshness_warnings(loaded(write_sheet, text))) == 2
+    text = text.replace("    source: src\n", "    source: src\n    historical: true\n")
+    text = text.replace("    date: 2025-01-07\n", "    date: 2025-01-07\n    historical: true\n")
+    assert freshness_warnings(loaded(write_sheet, text)) == []
+
+
+PAST_SCHEDULED = """\
+timeline:
+  - date: 2025-05-01
+    event: The truce runs out.
+    scheduled: true
+    sources: [src]
+"""
+
+
+def test_a_scheduled_entry_whose_day_has_passed(write_sheet: WriteSheet) -> None:
+    """Carried forward, '1 May (scheduled)' would read as still to come: say what happened."""
+    sheet = loaded(write_sheet, MINIMAL_SHEET + PAST_SCHEDULED)
+    assert freshness_warnings(sheet) == [Problem(sheet.path, 57, 5, "timeline[0].scheduled", (
+        "entry dated 2025-05-01 is still marked scheduled, but that day is before the as-of date 2025-05-09; "
+        "say what happened and remove 'scheduled: true'"
+    ))]  # fmt: skip
+    on_the_day = (MINIMAL_SHEET + PAST_SCHEDULED).replace("  - date: 2025-05-01", "  - date: 2025-05-09")
+    assert freshness_warnings(loaded(write_sheet, on_the_day)) == []
+
+
+OTHER_PARTIES = """\
+  - {id: chair, name: Conference chair, short_name: Chair, role: chair}
+  - {id: tl, name: Timor-Leste, short_name: Timor-Leste, role: observer}
+  - {id: mediator, name: A mediator, short_name: Mediator, role: mediator}
+people:
+"""
+
+
+def test_only_negotiators_owe_a_position(write_sheet: WriteSheet) -> None:
+    """A chair, an observer or a mediator takes no side; another negotiator does."""
+    text = MINIMAL_SHEET.replace(BIO, WITH_BIO).replace("people:\n", OTHER_PARTIES)
+    assert completeness_warnings(loaded(write_sheet, text)) == []
+    sheet = loaded(write_sheet, text.replace("role: observer}", "role: negotiator}"))
+    assert [warning.message for warning in completeness_warnings(sheet)] == [
+        "issue 'tariffs' has no position for Timor-Leste ('tl')"
+    ]
+
+
+def test_our_side_owes_a_position_whatever_its_role(write_sheet: WriteSheet) -> None:
+    text = MINIMAL_SHEET.replace(BIO, WITH_BIO).replace("    ours: true\n", "    ours: true\n    role: chair\n")
+    text = text.replace("      us:\n        text: Cut them.\n        sources: [src]\n", "")
+    assert [warning.message for warning in completeness_warnings(loaded(write_sheet, text))] == [
+        "issue 'tariffs' has no position for US ('us')"
+    ]

@@ -93,13 +93,14 @@ def test_pdf_never_fetches_from_the_network(
 def test_markdown_images_and_links_in_a_fact_sheet_fetch_nothing(
     write_sheet: Callable[..., Path], tmp_path: Path, http_server: tuple[str, list[str]]
 ) -> None:
-    """Images and links written into a fact sheet's Markdown never cause a request; the briefing is built."""
+    """Links written into a fact sheet's Markdown never cause a request; the briefing is built.
+    (Images are refused when the sheet is loaded: test_models.)"""
     url, requests = http_server
-    sheet = write_sheet(MINIMAL_SHEET.replace("summary: Tariffs are high.", f"summary: '![x]({url}/a.png) [y]({url}/b) <img src=\"{url}/c.png\">'"))
+    sheet = write_sheet(MINIMAL_SHEET.replace("summary: Tariffs are high.", f"summary: '[y]({url}/b) <{url}/c>'"))
     build([sheet], BuildOptions(out_dir=tmp_path / "out"))
     assert requests == []
     html = next((tmp_path / "out").rglob("*.html")).read_text(encoding="utf-8")
-    assert f"{url}/a.png" not in html and "<img" not in html
+    assert f"{url}/b" in html
 
 
 def test_pdf_refuses_files_outside_the_template_folders(write_sheet: Callable[..., Path], tmp_path: Path) -> None:

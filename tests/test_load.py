@@ -98,7 +98,7 @@ def test_one_problem_at_its_place(
 @pytest.mark.parametrize(
     ("old", "where", "field"),
     [
-        ("  city: Geneva\n", "4:1", "round.city"),
+        ("  title: First round\n", "4:1", "round.title"),
         ("    role: Head of delegation\n", "29:5", "people[0].role"),
         ("sources:\n  - id: src\n    title: A report\n    publisher: A publisher\n"
          "    url: https://example.org/report\n    date: 2025-05-01\n", "1:1", "sources"),

@@ -161,7 +161,7 @@ def test_yaml_1_1_booleans_stay_text(write_sheet: WriteSheet) -> None:
         (
             "    short_name: US\n",
             "    short_name: US\n    flag: blue\n",
-            [("parties[0].flag", "unknown field 'flag'; allowed here: id, name, short_name, ours")],
+            [("parties[0].flag", "unknown field 'flag'; allowed here: id, name, short_name, ours, role, members")],
         ),
         (
             "        text: Cut them.\n",

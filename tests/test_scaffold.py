@@ -156,7 +156,8 @@ def test_validate_names_each_field_to_fill_at_its_line(after_london: tuple[Path,
     found = [(p.field, p.line, p.col) for p in raised.value.problems]
     expected = [(field, line_of(text, *field.split(".")), 3) for field in todo]
     assert found == expected
-    assert all(p.path == new and "got nothing (an empty value)" in p.message for p in raised.value.problems)
+    empty = ("got nothing (an empty value)", "required for a round held in-person")
+    assert all(p.path == new and any(text in p.message for text in empty) for p in raised.value.problems)
 
 
 def test_once_filled_in_it_validates(after_london: tuple[Path, Path, list[str]]) -> None:
@@ -308,3 +309,51 @@ def test_an_invalid_previous_sheet_is_reported_and_nothing_written(write_sheet: 
     with pytest.raises(InvalidFactSheets, match="briefing.status"):
         scaffold_next_round(previous, new)
     assert not new.exists()
+
+
+def test_a_scheduled_entry_still_ahead_is_kept_for_review(after_london: tuple[Path, Path, list[str]]) -> None:
+    """London's 12 August deadline stays, flagged: by the next round it may have passed, or moved."""
+    _, new, _ = after_london
+    lines = new.read_text(encoding="utf-8").splitlines()
+    flagged = [n for n, line in enumerate(lines) if line.strip() == "scheduled: true # TODO: still scheduled?"]
+    assert len(flagged) == 1
+    assert lines[flagged[0] - 2].strip() == "- date: 2025-08-12"
+    assert [entry.get("scheduled") for entry in data(new)["timeline"]] == [True]
+
+
+ROUND_SPECIFIC = """\
+  as_of: 2025-05-12
+  objectives:
+    - Leave with a truce.
+  clearances:
+    - {name: Head of unit, role: Drafting, date: 2025-05-12}
+"""
+OUTCOME = """\
+  outcome:
+    agreed:
+      - {text: A truce., sources: [src]}
+"""
+
+
+@pytest.mark.parametrize(
+    "place",
+    ["  mode: virtual\n", "  mode: margins\n  margins_of: the ASEAN summit\n  city: Kuala Lumpur\n  country: Malaysia\n"],
+    ids=["virtual", "margins"],
+)
+def test_what_belonged_to_the_previous_round_stays_behind(write_sheet: WriteSheet, place: str) -> None:
+    """Its outcome, its mode (and the meeting it was on the margins of) and the clearances go; the
+    meeting objectives stay for review; a city and country come back to fill even if it had none."""
+    text = MINIMAL_SHEET.replace("  city: Geneva\n  country: Switzerland\n", place + OUTCOME)
+    text = text.replace("  as_of: 2025-05-09\n", ROUND_SPECIFIC)
+    previous = write_sheet(text, name="first.yaml")
+    new = previous.parent / "second.yaml"
+    assert scaffold_next_round(previous, new) == TODO
+    after = data(new)
+    assert [key for key in ("mode", "margins_of", "outcome") if key in after["round"]] == []
+    assert after["round"]["city"] is None and after["round"]["country"] is None
+    assert "clearances" not in after["briefing"]
+    assert after["briefing"]["objectives"] == ["Leave with a truce."]
+    written = new.read_text(encoding="utf-8")
+    assert "  objectives: # TODO: review: the previous round's objectives" in written
+    assert "  city: # TODO: where the round takes place" in written
+    assert list(after["round"]).index("city") == list(after["round"]).index("end") + 1

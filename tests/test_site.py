@@ -82,7 +82,7 @@ def test_index_lists_briefings_newest_first_with_round_dates_place_status_and_ma
     """The index groups by negotiation and lists the newest briefing first, with what a reader scans for."""
     text = (site / "index.html").read_text(encoding="utf-8")
     assert text.index("London round") < text.index("Geneva round")
-    for fact in ("Round 2", "9–10 June 2025", "London, United Kingdom", "OFFICIAL-SENSITIVE", "OFFICIAL"):
+    for fact in ("Round 2", "9–10 June 2025", "London, United Kingdom", "CONFIDENTIAL"):
         assert fact in text
     assert '<input id="filter" type="search"' in text and "<script>" in text
 
@@ -136,7 +136,7 @@ def test_json_index_is_machine_readable(site: Path) -> None:
     """index.json lists each briefing with its ids, dates, marking and relative link."""
     rows = json.loads((site / "index.json").read_text(encoding="utf-8"))["briefings"]
     assert [row["round"] for row in rows] == ["london", "geneva"]
-    assert rows[0]["marking"] == "OFFICIAL-SENSITIVE" and rows[0]["href"] == "us-china-trade/2025-06-09-london.html"
+    assert rows[0]["marking"] == "CONFIDENTIAL" and rows[0]["href"] == "us-china-trade/2025-06-09-london.html"
 
 
 def test_drafts_stay_out_of_the_site_unless_asked(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
