@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Literal
@@ -143,10 +143,12 @@ class Comparison:
     commitments_dropped: tuple[CommitmentRef, ...] = ()
     commitments_changed: tuple[CommitmentChange, ...] = ()
     delegations: tuple[DelegationChange, ...] = ()
+    party_names: dict[str, str] = field(default_factory=dict, compare=False)
+    """Party id → short name in either round, so changes read 'China', not 'cn'."""
 
     @property
     def is_empty(self) -> bool:
-        return not any(getattr(self, field.name) for field in fields(self))
+        return not any(getattr(self, item.name) for item in fields(self) if item.name != "party_names")
 
     def released(self, limit: str, scheme: str) -> Comparison:
         """What may be shown at `limit`: every change that touches a portion marked above it is
@@ -180,6 +182,7 @@ class Comparison:
                 replace(c, compliance=values(c.compliance)) for c in self.commitments_changed if shown(c.title) and values(c.compliance)
             ),
             delegations=tuple(d for d in delegations if d.joined or d.left or d.changed),
+            party_names=self.party_names,
         )
 
 
@@ -213,6 +216,7 @@ def compare(old: FactSheet | None, new: FactSheet) -> Comparison:
             if item.id in old_commitments and (changes := _compliance_changes(old_commitments[item.id], item))
         ),
         delegations=_compare_delegations(old, new),
+        party_names={party.id: party.short_name for party in [*(old.parties if old else []), *new.parties]},
     )
 
 
@@ -224,7 +228,7 @@ def _old_marking(move: FigureMove, by_id: dict[str, Figure], old: FactSheet | No
 
 def _issue_changes(old: Issue, new: Issue) -> tuple[ValueChange, ...]:
     changes = [
-        ValueChange(name, labelled_text(getattr(old, name), old.marking), labelled_text(getattr(new, name), new.marking))
+        ValueChange(name, labelled_text(_words(getattr(old, name)), old.marking), labelled_text(_words(getattr(new, name)), new.marking))
         for name in ("status", "priority")
         if getattr(old, name) != getattr(new, name)
     ]
@@ -243,7 +247,7 @@ def _compliance_changes(old: Commitment, new: Commitment) -> tuple[ValueChange, 
         before, after = old.compliance.get(party), new.compliance.get(party)
         was, now = before.status if before else NO_CLAIM, after.status if after else NO_CLAIM
         if was != now:
-            changes.append(ValueChange(party, labelled_text(was, marking_of(before)), labelled_text(now, marking_of(after))))
+            changes.append(ValueChange(party, labelled_text(_words(was), marking_of(before)), labelled_text(_words(now), marking_of(after))))
     return tuple(changes)
 
 
@@ -355,11 +359,16 @@ def _details(changes: tuple[ValueChange, ...], name: Callable[[str], str] = str)
 
 
 def change_sections(c: Comparison) -> list[ChangeSection]:
+    """The change log, grouped and labelled in words: 'China's position', 'US says', 'US delegation'."""
+
+    def name(party: str) -> str:
+        return c.party_names.get(party, party)
+
     def position(field: str) -> str:
-        return field.replace("position.", "position of ", 1)
+        return f"{name(field.removeprefix('position.'))} position" if field.startswith("position.") else field
 
     def claim(party: str) -> str:
-        return f"claim of {party}"
+        return f"{name(party)} says"
 
     issues = [
         *(ChangeRow("+", i.id, i.title) for i in c.issues_added),
@@ -391,7 +400,7 @@ def change_sections(c: Comparison) -> list[ChangeSection]:
             *(ChangeRow("-", p.id, p.name) for p in delegation.left),
             *(ChangeRow("~", p.id, p.name, _details(p.changes)) for p in delegation.changed),
         ]
-        sections.append(ChangeSection(f"Delegation of {delegation.party_name}", people, ("Joined", "Left", "Changed")))
+        sections.append(ChangeSection(f"{name(delegation.party)} delegation", people, ("Joined", "Left", "Changed")))
     return [section for section in sections if section.rows]
 
 
@@ -569,3 +578,74 @@ def _sheet_at(commit: str, rev: str, relative: str, top: Path) -> FactSheet | No
     except YamlProblems as error:
         raise InvalidFactSheets(error.problems) from None
     return validate_document(doc)
+
+
+HEADLINES = 5
+"""At most this many changes are told in words before the full change log."""
+
+
+def headlines(c: Comparison, sheet: FactSheet, limit: int = HEADLINES) -> list[str]:
+    """The changes that matter most, in words, with party names: a high-priority issue's status,
+    a commitment's compliance, an issue new or gone, a position that moved, a figure that moved
+    by a tenth or more. Each line carries the highest marking of what it tells."""
+    names = {party.id: party.short_name for party in sheet.parties}
+    priority = {issue.id: issue.priority for issue in sheet.issues}
+    found: list[tuple[int, str]] = []
+
+    def tell(score: int, text: str, *parts: object) -> None:
+        found.append((score, labelled_text(text, highest([marking_of(part) for part in parts]))))
+
+    for issue in c.issues_changed:
+        high = priority.get(issue.id) == "high"
+        for change in issue.changes:
+            if change.field == "status":
+                tell(100 if high else 40, f"{issue.title}: now {_words(change.new)} (was {_words(change.old)}).", issue.title, change.old, change.new)
+            elif change.field == "priority":
+                tell(45, f"{issue.title}: now {_words(change.new)} priority (was {_words(change.old)}).", issue.title, change.old, change.new)
+            elif change.new is not None and not sheet_party_is_ours(sheet, change.field.removeprefix("position.")):
+                party = names.get(change.field.removeprefix("position."), change.field)
+                tell(70 if high else 30, _position_line(party, issue.title, change.new), issue.title, change.old, change.new)
+    for item in c.commitments_changed:
+        for change in item.compliance:
+            who = names.get(change.field, change.field)
+            tell(90, f"{who} now says “{item.title}” was {_words(change.new)} (it said {_words(change.old)}).", item.title, change.old, change.new)
+    for ref in c.issues_added:
+        tell(85 if priority.get(ref.id) == "high" else 60, f"New on the agenda: {ref.title}.", ref.title)
+    for ref in c.issues_dropped:
+        tell(75, f"Off the agenda since the last round: {ref.title}.", ref.title)
+    for move in c.figures_moved:
+        if move.delta is not None and move.old_value and abs(move.delta) >= abs(move.old_value) / 10:
+            tell(65, f"{move.label}: {move.old_text} → {move.new_text} ({move.delta_text}).", move.label)
+    for delegation in c.delegations:
+        for person in delegation.joined:
+            tell(50, f"{person.name} joins the {names.get(delegation.party, delegation.party_name)} delegation.", person.name)
+        for person in delegation.left:
+            tell(50, f"{person.name} is no longer in the {names.get(delegation.party, delegation.party_name)} delegation.", person.name)
+    found.sort(key=lambda item: -item[0])
+    return [text for _, text in found[:limit]]
+
+
+def sheet_party_is_ours(sheet: FactSheet, party: str) -> bool:
+    return any(p.id == party and p.ours for p in sheet.parties)
+
+
+def _words(value: str | None) -> str:
+    """'partly-kept' -> 'partly kept'; 'none' when a side made no claim."""
+    return (value or NO_CLAIM).replace("-", " ")
+
+
+def _position_line(party: str, issue: str, text: str) -> str:
+    """'China now says it is approving compliant applications...' when the position is written as
+    what the party says; otherwise the party's new position on the issue."""
+    sentence = _first_sentence(text)
+    for verb in ("says", "argues", "insists", "wants", "holds"):
+        if sentence.startswith(f"{party} {verb} "):
+            return f"{party} now {verb} {sentence.removeprefix(f'{party} {verb} ')} ({issue})"
+    return f"{party}'s position on {issue} is now: {sentence}"
+
+
+def _first_sentence(text: str) -> str:
+    """A position's first sentence, whole, as one line."""
+    flat = " ".join(text.split())
+    end = next((i + 1 for i, ch in enumerate(flat) if ch in ".!?" and (i + 1 == len(flat) or flat[i + 1] == " ")), len(flat))
+    return flat[:end] if flat[:end].endswith((".", "!", "?")) else flat[:end] + "."

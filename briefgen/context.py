@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .cards import Card, cards
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
-from .compare import ChangeSection, Comparison, change_sections, compare
+from .compare import ChangeSection, Comparison, change_sections, compare, headlines
 from .formatting import format_date, format_number
+from .logistics import meeting_place
 from .models import FactSheet, Figure, Issue, Party, Person, Source
 from .portions import NotReleasable, current_banner, labelled, labelled_previous, release, sheet_scheme
 
@@ -49,6 +51,8 @@ class BriefingContext:
     """Ids of figures older than the freshness threshold on the day the round starts."""
     max_age_days: int
     change_sections: list[ChangeSection]
+    headlines: list[str]
+    """The changes since the previous round that matter most, in words (compare.headlines)."""
 
     @property
     def marking(self) -> str:
@@ -63,6 +67,20 @@ class BriefingContext:
     @property
     def is_draft(self) -> bool:
         return self.sheet.briefing.status == "draft"
+
+    @cached_property
+    def place(self) -> str:
+        """Where the round meets, as a sentence continues: 'in London, United Kingdom, at Lancaster House'."""
+        return meeting_place(self.sheet.round)
+
+    @cached_property
+    def cards(self) -> list[Card]:
+        return cards(self.sheet)
+
+    @cached_property
+    def negotiators(self) -> list[Party]:
+        """The parties at the table (not observers, chairs or mediators), counterparts first."""
+        return [party for party in [*self.counterparts, self.ours] if party.role == "negotiator"]
 
 
 def build_context(
@@ -124,6 +142,7 @@ def _indexed(
         generator=generator,
         changes=changes,
         change_sections=change_sections(changes) if changes else [],
+        headlines=headlines(changes, sheet) if changes else [],
         stale_figures=frozenset(
             figure.id for figure in sheet.figures if is_stale(figure.as_of, sheet.round.start, max_age_days)
         ),

@@ -180,19 +180,10 @@ Lines = Annotated[
 
 
 class MarkedText(Model):
-    """A paragraph of prose (a bottom line, a purpose, a readout) that carries its own marking.
-
-    It prints as its text (`str()`, `strip()`), so a template written for plain text still shows
-    it; code that labels or releases portions reads `.text` and `.marking`."""
+    """A paragraph of prose (a bottom line, a purpose, a readout) that carries its own marking."""
 
     text: Markdown
     marking: Marking | None = None
-
-    def __str__(self) -> str:
-        return self.text
-
-    def strip(self, chars: str | None = None) -> str:
-        return self.text.strip(chars)
 
 
 MarkedMarkdown = Annotated[MarkedText, BeforeValidator(_text_as_marked, json_schema_input_type=MarkedText | Markdown)]

@@ -134,6 +134,12 @@ def markdown_passthrough(text: str, indent: int = 0) -> MarkdownText:
 _BLOCK_START = re.compile(r"^(?:[-*+>#|]|\d+[.)])")
 
 
+def markdown_inline(text: str) -> MarkdownText:
+    """Markdown from a fact sheet on one line, for a table cell, where a line break would end the row."""
+    flat = " ".join(str(text).split())
+    return MarkdownText(markdown_passthrough(labelled_text(flat, marking_of(text))).replace("|", "\\|"))
+
+
 def yaml_string(value: Any) -> MarkdownText:
     """A value as a double-quoted YAML scalar (JSON strings are valid YAML), for front matter."""
     return MarkdownText(json.dumps(str(value), ensure_ascii=False))
@@ -239,6 +245,34 @@ def _language(context: Context) -> str:
 def _figure(context: Context, figure: Figure) -> str:
     """A figure's value as the briefing shows it, labelled like the figure it belongs to."""
     return labelled_text(format_figure(figure, _language(context)), marking_of(figure))
+
+
+def _capitalize_first(value: str) -> str:
+    """'high' -> 'High', leaving the rest as written (Jinja's `capitalize` lowers it) and the label on."""
+    return labelled_text(value[:1].upper() + value[1:], marking_of(value))
+
+
+def _words(value: str) -> str:
+    """A choice as words: 'partly-kept' -> 'partly kept', 'not-yet-due' -> 'not yet due'."""
+    return labelled_text(value.replace("-", " "), marking_of(value))
+
+
+def _party_names(ids: list[str], brief: BriefingContext) -> str:
+    """'the US', 'the US and China', 'the US, China and the EU': parties by their short names."""
+    names = [brief.parties[party].short_name for party in ids]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed
+
+
+def _attribute_text(value: str) -> str:
+    """A value for an HTML attribute (where no markup may go): its label as plain text."""
+    if marking := marking_of(value):
+        note_printed(marking)
+    return with_label(value)
+
+
+def _has_projection(figure: Figure) -> bool:
+    return any(getattr(point, "projected", False) for series in figure.series for point in series.points)
 
 
 @pass_context
@@ -393,6 +427,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
     )
     filters: dict[str, Callable[..., Any]] = {
         "md": _md_html if is_html else markdown_passthrough,
+        "md_inline": _md_html if is_html else markdown_inline,
         "cite": _cite_html if is_html else _cite_markdown,
         "figure": _figure,
         "chart_alt": _chart_description,
@@ -403,6 +438,11 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "date": _date,
         "date_range": _date_range,
         "css_name": css_name,
+        "capitalize_first": _capitalize_first,
+        "words": _words,
+        "party_names": _party_names,
+        "plain": _attribute_text,
+        "projected": _has_projection,
     }
     if is_html:
         filters["chart"] = _chart_data_url  # an SVG: escaped as markup, so never in Markdown
