@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .discover import find_fact_sheets, real_paths, template_folders
+from .discover import find_fact_sheets, read_capped, real_paths, template_folders
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
@@ -120,7 +120,7 @@ def build(
     if options.archival and options.release_max:
         raise UsageError("--archival attaches the whole fact sheet to each PDF, so it cannot be combined with --release-max")
     sheet_paths = find_fact_sheets(paths)
-    raws = {path: path.read_bytes() for path in sheet_paths}
+    raws = {path: read_capped(path) for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options.workspace_templates)))
     staleness = _stale_sheets(manifest, raws, real_paths(sheet_paths), options)
     stale = staleness.rebuild
