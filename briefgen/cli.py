@@ -7,12 +7,23 @@ decides what the user sees (errors on stderr, one line each; progress with --ver
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem, UsageError
+from .errors import (
+    EXIT_BUG,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    BriefgenError,
+    InvalidFactSheets,
+    Problem,
+    UsageError,
+    printable,
+)
 from .progress import configure_logging
 
 DEFAULT_BRIEFS = Path("briefs")
@@ -110,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(error.problems)} problem(s) in {files} file(s)", file=sys.stderr)
         return EXIT_INVALID
     except BriefgenError as error:
-        print(f"briefgen: {error}", file=sys.stderr)
+        print(f"briefgen: {printable(error, lines=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("briefgen: interrupted; files already written are complete, the rest were not started", file=sys.stderr)
@@ -121,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         print(
-            f"briefgen: internal error ({type(error).__name__}: {error}). This is a bug in briefgen; "
+            f"briefgen: internal error ({type(error).__name__}: {printable(error)}). This is a bug in briefgen; "
             f"please report it to {ISSUE_TRACKER} with the command and fact sheet. Rerun with --debug for a traceback.",
             file=sys.stderr,
         )
@@ -152,7 +163,7 @@ def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[s
             "problems": [{**_as_dict(problem), "severity": "error"} for problem in sorted(errors)]
             + [{**_as_dict(problem), "severity": "warning"} for problem in sorted(warnings)],
         }
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(_json_printable(json.dumps(report, ensure_ascii=False, indent=1)))
     elif output == "github":
         for severity, problems in (("error", errors), ("warning", warnings)):
             for problem in sorted(problems):
@@ -161,7 +172,7 @@ def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[s
         raise InvalidFactSheets(errors)
     else:
         for problem in sorted(warnings):
-            print(f"{problem.path}:{problem.line}:{problem.col}: warning: {problem.field}: {problem.message}", file=sys.stderr)
+            print(f"{printable(problem.path)}:{problem.line}:{problem.col}: warning: {printable(problem.field)}: {printable(problem.message)}", file=sys.stderr)
         if warnings:
             files = len({problem.path for problem in warnings})
             print(f"{len(warnings)} warning(s) in {files} file(s){' (--strict: failing)' if strict else ''}", file=sys.stderr)
@@ -174,11 +185,16 @@ def _as_dict(problem: Problem) -> dict[str, object]:
     return {"path": str(problem.path), "line": problem.line, "col": problem.col, "field": problem.field, "message": problem.message}
 
 
+def _json_printable(text: str) -> str:
+    """JSON as json.dumps writes it, with the C1 and bidi controls it leaves raw written as escapes."""
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _github_annotation(severity: str, problem: Problem) -> str:
     """A workflow command: GitHub shows it on the pull request's diff, at the line."""
 
     def escape(text: str, *, property_: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        text = printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if property_ else text
 
     title = f"{problem.field}: {problem.message}" if problem.field else problem.message
@@ -194,7 +210,7 @@ def _diff(paths: list[Path], since: str | None, output: str) -> int:
         if len(paths) != 2:
             raise UsageError("diff needs two fact sheets, OLD and NEW (or --since REV)")
         old, new = load(paths)
-        print(render(compare(old.sheet, new.sheet), old.sheet.round.title, new.sheet.round.title), end="")
+        print(printable(render(compare(old.sheet, new.sheet), old.sheet.round.title, new.sheet.round.title), lines=True), end="")
         return EXIT_OK
     results = compare_revision(since, paths or [DEFAULT_BRIEFS])
     if output == "markdown":
@@ -213,10 +229,10 @@ def _new(previous: Path, target: Path) -> int:
     from .scaffold import scaffold_next_round
 
     todo = scaffold_next_round(previous, target)
-    print(f"wrote {target}, carried forward from {previous}")
+    print(printable(f"wrote {target}, carried forward from {previous}"))
     if todo:
         print("left for you to fill in: " + ", ".join(todo))
-        print(f"then check it with: briefgen validate {target}")
+        print(printable(f"then check it with: briefgen validate {target}"))
     return EXIT_OK
 
 
@@ -227,7 +243,7 @@ def _schema(out: Path | None) -> int:
         print(schema_text(), end="")
     else:
         write_schema(out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(printable(f"wrote {out}"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -296,7 +312,7 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(progress, BarProgress):
             progress.close()
     if not result.rebuilt:
-        print(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current")
+        print(printable(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current"))
     else:
-        print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/")
+        print(printable(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/"))
     return EXIT_OK

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from .discover import template_folders
-from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError
+from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError, printable
 from .pipeline import SITE_FOLDER, BuildOptions, build
 from .write import TEMP_PREFIX
 
@@ -320,7 +320,7 @@ def serve(paths: list[Path], options: BuildOptions, port: int) -> int:
         raise EnvironmentProblem(f"cannot listen on {HOST}:{port} ({error.strerror}); choose another --port, or 0 for any free one") from None
     serving: threading.Thread | None = None
     try:
-        print(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ...", flush=True)
+        print(printable(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ..."), flush=True)
         _report(preview.rebuild())
         serving = threading.Thread(target=server.serve_forever, name="briefgen-preview", daemon=True)
         serving.start()
@@ -339,7 +339,7 @@ def _report(state: State) -> None:
     """One line for a good build; each problem on stderr for a bad one, as `briefgen build` prints them."""
     if state.problems:
         for line in state.problems:
-            print(line, file=sys.stderr)
+            print(printable(line), file=sys.stderr)
         print(f"{len(state.problems)} problem(s); the preview shows them until they are fixed", file=sys.stderr, flush=True)
     elif state.written:
         print(f"built in {state.seconds:.1f} s: {state.written} file(s) written", flush=True)
