@@ -151,3 +151,47 @@ def test_a_number_that_is_text_gets_the_right_hint(write_sheet: Callable[..., Pa
     with pytest.raises(InvalidFactSheets) as caught:
         load([path])
     assert [problem.message for problem in caught.value.problems] == [hint]
+
+
+# --- Markdown nesting: capped at validation, not a crash in a renderer --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "depth"),
+    [
+        (">" * 130 + " x", 1, 130),
+        ("> " * 21 + "x", 1, 21),
+        ("- " * 490 + "x", 1, 490),
+        ("1. " * 30 + "x", 1, 30),
+        ("Intro.\n\n" + "".join("  " * level + "- x\n" for level in range(25)), 23, 21),  # the first line too deep
+    ],
+    ids=["quotes", "spaced-quotes", "dashes", "numbers", "indented-list"],
+)
+def test_deep_markdown_nesting_is_refused_at_its_field(write_sheet: Callable[..., Path], text: str, line: int, depth: int) -> None:
+    import json
+
+    path = write_sheet(edit(("  purpose: Prepare the first round.", "  purpose: " + json.dumps(text))))
+    with pytest.raises(InvalidFactSheets) as caught:
+        load([path])
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        f"{path}:18:12: briefing.purpose: line {line} of the text nests quotes ('>') or lists ('- ') "
+        f"{depth} levels deep; at most 20 are allowed"
+    )
+
+
+def test_ordinary_nesting_is_kept(write_sheet: Callable[..., Path]) -> None:
+    import json
+
+    text = "> quoted\n> > reply\n\n- a\n  - b\n    1. c\n        code\n- 3 - 2 = 1\n"
+    load([write_sheet(edit(("  purpose: Prepare the first round.", "  purpose: " + json.dumps(text))))])
+
+
+def test_a_deeply_nested_list_ends_in_a_located_error_not_a_bug(write_sheet: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from briefgen.cli import main
+
+    path = write_sheet(edit(("  purpose: Prepare the first round.", "  purpose: " + json.dumps("- " * 490 + "x"))))
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "md,html"]) == 1
+    assert "490 levels deep" in capsys.readouterr().err
