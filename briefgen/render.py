@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -28,11 +29,14 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
+    TemplateRuntimeError,
     pass_context,
     pass_environment,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -220,13 +224,16 @@ def _searched(workspace: Path | None) -> str:
 
 def _describe_template_error(error: TemplateError, name: str) -> str:
     """'full.md:2: template error: ...': syntax errors carry their line; runtime errors are found
-    in the traceback, where Jinja puts the template's own file name and line."""
+    in the traceback, where Jinja marks the frames of template code (the deepest is the template
+    at fault: chart.svg, say, rendered from a filter called by full.html)."""
     where, line = getattr(error, "filename", None), getattr(error, "lineno", None)
     if line is None:
         for frame, frame_line in traceback.walk_tb(error.__traceback__):
-            filename = frame.f_code.co_filename
-            if filename.endswith((".html", ".md", ".txt", ".j2", ".jinja")) or "<template>" in filename:
-                where, line = filename, frame_line
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None:  # compiled code: its line is the template's only once mapped
+                where, line = template.filename, template.get_corresponding_lineno(frame_line)
+            elif "__jinja_exception__" in frame.f_globals:  # a frame Jinja rewrote to the template's line
+                where, line = frame.f_code.co_filename, frame_line
     located = f"{Path(where).name if where else name}:{line}" if line else (where or name)
     return f"{located}: template error: {error.message or error}"
 
@@ -261,13 +268,106 @@ def _template_cache(fmt: TextFormat) -> _TemplateCache | None:
     return _TemplateCache(str(folder), pattern=f"briefgen-{__version__}-{fmt}-%s.cache")
 
 
+MAX_TEMPLATE_SIZE = 1_000_000
+"""The longest text or list a template may make (with '*', '%', a width or a padding filter)."""
+_FORMAT_WIDTH = re.compile(r"[0-9]+|\*")
+
+
+def _check_size(value: object, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_TEMPLATE_SIZE:
+        raise SecurityError(f"{what} asks for {value:,} characters or items; a template may make at most {MAX_TEMPLATE_SIZE:,}")
+
+
+def _check_format(text: str) -> None:
+    """'%999999999d' or '{:999999999}' would make a string of gigabytes from a number."""
+    if re.search(r"\{[^{}]*:[^{}]*\{", text):
+        raise SecurityError(f"the format {text[:40]!r} takes its width from an argument, which could ask for any size; a template may make at most {MAX_TEMPLATE_SIZE:,} characters")
+    for spec in re.findall(r"%[-#0 +]*[0-9*.]+|\{[^{}]*:[^{}]*\}", text):
+        for width in _FORMAT_WIDTH.findall(spec):
+            _check_size(MAX_TEMPLATE_SIZE + 1 if width == "*" else int(width), f"the format {spec!r}")
+
+
+def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            _check_size(value, f"the filter '{function.__name__}'")
+        if args and isinstance(args[0], str) and function.__name__ == "do_format":
+            _check_format(args[0])
+        return function(*args, **kwargs)
+
+    return bounded
+
+
+class _Template(Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except RecursionError:  # a loop through several templates; one extending itself is caught first
+            raise TemplateRuntimeError(f"{self.name} extends or includes templates in a loop") from None
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, also refusing what would exhaust memory or recurse without end:
+    text or lists longer than MAX_TEMPLATE_SIZE ('x' * 4000000000, '%999999999d', center(10**9)),
+    powers of more than a million digits, and a template that extends or includes itself."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    template_class = _Template
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for name in ("center", "indent", "format", "wordwrap", "truncate"):
+            self.filters[name] = _bounded_filter(self.filters[name])
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for items, times in ((left, right), (right, left)):
+                if isinstance(items, (str, list, tuple)) and isinstance(times, int):
+                    _check_size(len(items) * times, "'*'")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            _check_size(right * abs(left).bit_length() // 3, "'**'")  # about the digits of the result
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(obj, "__self__", None), (str, list, tuple)):  # 'x'.center(10**9)
+            for value in (*args, *kwargs.values()):
+                _check_size(value, f"'{obj.__name__}'")
+        return super().call(context, obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if isinstance(getattr(value, "__self__", None), str):  # '{:999999999}'.format(1)
+            _check_format(value.__self__)
+        return super().wrap_str_format(value)
+
+    def get_template(self, name: str | Template, parent: str | None = None, globals: Any = None) -> Template:
+        if parent is not None and isinstance(name, str) and self.join_path(name, parent) == parent:
+            raise TemplateRuntimeError(
+                f"{parent} extends or includes itself; to build on briefgen's own {name}, name it 'default:{name}'"
+            )
+        return super().get_template(name, parent, globals)
+
+
+class _FolderLoader(FileSystemLoader):
+    """Templates from one folder, and only from it: a link to a file elsewhere is refused, not followed."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        folder, real = Path(self.searchpath[0]).resolve(), Path(filename).resolve()
+        if not real.is_relative_to(folder):
+            raise TemplateRuntimeError(f"template '{template}' is a link to {real}, outside {folder}; copy the file into the folder instead")
+        return source, filename, uptodate
+
+
 @lru_cache(maxsize=8)
 def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> ImmutableSandboxedEnvironment:
-    defaults = FileSystemLoader(DEFAULT_TEMPLATES)
-    loaders = [FileSystemLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
+    defaults = _FolderLoader(DEFAULT_TEMPLATES)
+    loaders = [_FolderLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
     loader = ChoiceLoader([*loaders, PrefixLoader({"default": defaults}, delimiter=":"), defaults])
     is_html = fmt == "html"
-    environment = ImmutableSandboxedEnvironment(
+    environment = _Sandbox(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=is_html,
