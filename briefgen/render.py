@@ -15,7 +15,7 @@ import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, wraps
+from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -242,7 +242,18 @@ class _TemplateCache(FileSystemBytecodeCache):
     """Compiled templates kept between runs, as Python keeps .pyc files: compiling the default
     templates takes longer than rendering a briefing with them. Jinja reuses an entry only while
     the template's source is unchanged; the file names carry briefgen's version and the format,
-    which decide how a template compiles. A cache that cannot be written is only slower."""
+    which decide how a template compiles. A cache that cannot be written is only slower.
+
+    An entry is code that runs on the next build, so only a private folder is used (see
+    _template_cache), and an entry that someone else could have written is not loaded."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            status = os.lstat(self._get_cache_filename(bucket))
+        except OSError:
+            return
+        if _untrusted(status) is None:
+            super().load_bytecode(bucket)
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:
@@ -252,20 +263,53 @@ class _TemplateCache(FileSystemBytecodeCache):
 
 
 def template_cache_folder() -> Path:
-    """$BRIEFGEN_CACHE_DIR, else briefgen/ in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
+    """$BRIEFGEN_CACHE_DIR, else briefgen/ in the user's cache folder ($XDG_CACHE_HOME or ~/.cache):
+    per user, since what is cached there runs."""
     configured = os.environ.get("BRIEFGEN_CACHE_DIR")
     if configured:
         return Path(configured) / "templates"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / "templates"
 
 
+def _untrusted(status: os.stat_result) -> str | None:
+    """Why a cache folder or entry with this lstat could hold someone else's code, or None."""
+    import stat
+
+    if stat.S_ISLNK(status.st_mode):
+        return "is a symbolic link"
+    if status.st_uid != os.getuid():
+        return "belongs to another user"
+    if status.st_mode & 0o022:
+        return "can be written by other users"
+    return None
+
+
 def _template_cache(fmt: TextFormat) -> _TemplateCache | None:
+    """The bytecode cache, in a folder made private (mode 700); None, and one warning, if the
+    folder is not this user's alone: anyone who can write it could run code in the next build."""
     folder = template_cache_folder()
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        reason = _untrusted(os.lstat(folder))
     except OSError:
         return None
+    if reason is not None:
+        _warn_untrusted_cache(folder, reason)
+        return None
     return _TemplateCache(str(folder), pattern=f"briefgen-{__version__}-{fmt}-%s.cache")
+
+
+@cache
+def _warn_untrusted_cache(folder: Path, reason: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "warning: not caching compiled templates in %s: it %s, and what is cached there runs in every build; "
+        "compiling them each time instead (make the folder yours with mode 700, or set BRIEFGEN_CACHE_DIR)",
+        folder,
+        reason,
+    )
 
 
 MAX_TEMPLATE_SIZE = 1_000_000

@@ -94,3 +94,76 @@ def test_an_error_in_chart_svg_is_reported_in_chart_svg(tmp_path: Path) -> None:
     templates = workspace(tmp_path, {"chart.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n\n{{ c.no_such_field }}\n</svg>\n'})
     with pytest.raises(RenderError, match=r"^chart\.svg:3: template error: .*no_such_field"):
         render(LONDON, "html", templates)
+
+
+# --- the compiled-template cache: code that runs, so only from a private folder ------------------------
+
+
+def _plant(cache: Path, templates: Path, generation: str, evil: str) -> None:
+    """Write, where the cache keeps full.md's compiled code, the code of another template (as an
+    attacker with write access to the folder could), valid for full.md's current source."""
+    from briefgen.render import _environment
+
+    environment = _environment("md", templates, generation)
+    assert environment.bytecode_cache is not None
+    source = (templates / "full.md").read_text(encoding="utf-8")
+    bucket = environment.bytecode_cache.get_bucket(environment, "full.md", str(templates / "full.md"), source)
+    bucket.code = environment.compile(evil, "full.md", str(templates / "full.md"))  # type: ignore[assignment]
+    environment.bytecode_cache.set_bucket(bucket)
+    assert any(cache.iterdir())
+
+
+def _render_fresh(sheet: Path, templates: Path, generation: str) -> str:
+    (loaded,) = load([sheet])
+    brief = build_context(loaded.sheet, previous=None, version="test", generator="briefgen test")
+    return Renderer(templates, generation).render("full", "md", brief)
+
+
+def test_a_planted_cache_entry_runs_only_if_private_and_is_refused_if_others_could_write_it(
+    write_sheet: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    cache = tmp_path / "cache" / "templates"
+    templates = workspace(tmp_path, {"full.md": "good\n"})
+    _plant(cache, templates, "plant-1", "EVIL\n")
+    assert _render_fresh(write_sheet(), templates, "read-1") == "EVIL\n"  # the cache is used: the test can see a plant
+    for entry in cache.iterdir():
+        entry.chmod(0o666)
+    assert _render_fresh(write_sheet(), templates, "read-2") == "good\n"
+
+
+@pytest.mark.parametrize("change", ["world-writable", "other-owner"])
+def test_a_cache_folder_others_can_write_is_not_used_and_said_once(
+    write_sheet: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, change: str
+) -> None:
+    import os
+
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    cache = tmp_path / "cache" / "templates"
+    templates = workspace(tmp_path, {"full.md": "good\n"})
+    _plant(cache, templates, "plant-2", "EVIL\n")
+    if change == "world-writable":
+        cache.chmod(0o777)
+        reason = "can be written by other users"
+    else:
+        if os.getuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        os.chown(cache, 12345, 12345)
+        reason = "belongs to another user"
+    with caplog.at_level("WARNING", logger="briefgen"):
+        assert _render_fresh(write_sheet(), templates, "read-3") == "good\n"
+        assert _render_fresh(write_sheet(), templates, "read-4") == "good\n"
+    warnings = [record.getMessage() for record in caplog.records if "not caching" in record.getMessage()]
+    assert warnings == [
+        f"warning: not caching compiled templates in {cache}: it {reason}, and what is cached there runs in every build; "
+        "compiling them each time instead (make the folder yours with mode 700, or set BRIEFGEN_CACHE_DIR)"
+    ]
+
+
+def test_the_cache_folder_is_made_private(write_sheet: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("BRIEFGEN_CACHE_DIR")
+    templates = workspace(tmp_path, {"full.md": "good\n"})
+    assert _render_fresh(write_sheet(), templates, "private-1") == "good\n"
+    for folder in (tmp_path / "xdg" / "briefgen", tmp_path / "xdg" / "briefgen" / "templates"):
+        assert folder.stat().st_mode & 0o077 == 0
