@@ -16,7 +16,7 @@ from .discover import find_fact_sheets, read_capped, real_paths, template_folder
 from .errors import InvalidFactSheets, Problem, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .versioning import repository_head, version_stamps
-from .write import check_inside, output_name, prepare_output
+from .write import check_inside, output_name, prepare_output, release_output
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ def _rebuild(
                     progress.done(outcome)
         finally:
             manifest.write()  # what was finished stays recorded, even if a later sheet failed
+            release_output(options.out_dir)
 
 
 def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, bytes]) -> SheetOutcome:

@@ -1,0 +1,75 @@
+"""Two builds into one output folder, and builds that are stopped: one writer at a time, nothing
+of a running writer swept away, what was finished recorded."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from briefgen.cli import main
+from briefgen.write import LOCK_NAME, prepare_output, release_output
+
+HOLD = """
+import fcntl, os, sys, time
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+os.ftruncate(descriptor, 0)
+os.write(descriptor, f"{os.getpid()}\\n".encode())
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_second_build_waits_for_the_first_and_names_it(
+    write_sheet: Callable[..., Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(out / LOCK_NAME), "1.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="briefgen"):
+            assert main(["build", str(write_sheet()), "--out", str(out), "--format", "md", "--no-site"]) == 0
+        assert time.monotonic() - started > 0.8  # it waited for the holder to finish
+        assert f"waiting for process {holder.pid}, which is building into {out}" in caplog.text
+    finally:
+        holder.wait(timeout=10)
+        holder.stdout.close()  # type: ignore[union-attr]
+    assert (out / LOCK_NAME).read_text() == f"{os.getpid()}\n"  # the last holder's name stays for the next to read
+
+
+def test_the_lock_is_released_when_the_build_ends(write_sheet: Callable[..., Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(write_sheet()), "--out", str(out), "--format", "md", "--no-site"]) == 0
+    probe = subprocess.run(
+        [sys.executable, "-c", "import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDWR), fcntl.LOCK_EX | fcntl.LOCK_NB)", str(out / LOCK_NAME)],
+        check=False, capture_output=True,
+    )
+    assert probe.returncode == 0, probe.stderr
+
+
+def test_the_sweep_keeps_the_temporaries_of_a_running_writer(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "talks").mkdir(parents=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        in_flight = out / "talks" / f".briefgen-tmp-{other.pid}-abc123"
+        in_flight.write_bytes(b"being written")
+        dead = out / "talks" / ".briefgen-tmp-999999999-def456"
+        dead.write_bytes(b"from a killed run")
+        old_style = out / ".briefgen-tmp-x1y2z3"
+        old_style.write_bytes(b"from an older briefgen")
+        prepare_output(out)
+        release_output(out)
+        assert in_flight.exists() and not dead.exists() and not old_style.exists()
+    finally:
+        other.kill()
+        other.wait()
