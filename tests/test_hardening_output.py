@@ -73,3 +73,42 @@ def test_the_sweep_keeps_the_temporaries_of_a_running_writer(tmp_path: Path) -> 
     finally:
         other.kill()
         other.wait()
+
+
+# --- a PDF worker killed from outside ---------------------------------------------------------------
+
+
+def test_a_killed_worker_fails_its_sheet_at_once_and_the_others_are_written(
+    examples_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the OOM killer would: SIGKILL the worker drawing the first PDF. Its sheet fails with a
+    message naming it, the other sheet's PDF is written, the build exits 1, all within seconds."""
+    import signal
+
+    from briefgen import worker
+
+    killed: list[int] = []
+    original = worker._JobTracker.lost
+
+    def kill_first_holder(self: worker._JobTracker, *args: object) -> list[tuple[int, Path, str]]:
+        found = original(self, *args)  # type: ignore[arg-type]
+        if not killed and self._holder:
+            pid = next(iter(self._holder.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        return found
+
+    monkeypatch.setattr(worker._JobTracker, "lost", kill_first_holder)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    code = main(["build", str(examples_copy), "--out", str(out), "--format", "pdf", "--no-site", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert killed, "no worker was seen holding a job"
+    assert code == 1
+    assert time.monotonic() - started < 60
+    [line] = [line for line in err.splitlines() if "was killed" in line]
+    assert line.startswith("briefgen: ") and "the process drawing " in line
+    assert "was killed (SIGKILL) (out of memory?); none of this sheet's files were written" in line
+    failed = next(sheet for sheet in examples_copy.glob("*.yaml") if str(sheet) in line)
+    written = [path.name for path in out.rglob("*.pdf")]
+    assert len(written) == 1 and failed.stem.split("-")[-1] not in written[0]
