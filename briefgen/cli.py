@@ -9,18 +9,22 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 from .errors import (
     EXIT_BUG,
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     BriefgenError,
     InvalidFactSheets,
     Problem,
+    Terminated,
     UsageError,
     printable,
 )
@@ -112,6 +116,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
     if args.command != "build":  # a build configures logging when it has work to do (progress.py)
         configure_logging(verbose=False)
+    with _terminate_as_exception():
+        return _handled(args)
+
+
+@contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM raises Terminated while a command runs, instead of killing this process mid-write."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _handled(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InvalidFactSheets as error:
@@ -123,9 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BriefgenError as error:
         print(f"briefgen: {printable(error, lines=True)}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("briefgen: interrupted; files already written are complete, the rest were not started", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else "terminated"
+        print(f"briefgen: {what}; files already written are complete and recorded, the rest were not written", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else EXIT_TERMINATED
     except Exception as error:  # noqa: BLE001 (a traceback is always a bug: say so in one line)
         if args.debug:
             import traceback

@@ -11,6 +11,8 @@ EXIT_INVALID = 1  # a fact sheet is wrong, or a briefing cannot be produced from
 EXIT_USAGE = 2  # the command line is wrong
 EXIT_ENVIRONMENT = 3  # the machine is missing something (a font, a writable folder)
 EXIT_BUG = 70  # an unexpected internal error: always a bug in briefgen
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -71,3 +73,8 @@ class InvalidFactSheets(BriefgenError):
 
 class RenderError(BriefgenError):
     """A briefing could not be produced from a valid fact sheet (template, asset or PDF failure)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a build unwinds as after Ctrl-C: workers stopped,
+    what was finished recorded. A BaseException, like KeyboardInterrupt, so no handler takes it for an error."""

@@ -99,6 +99,7 @@ class WorkerPool:
         self._pool: Pool | None = None
         self._announced: SimpleQueue[tuple[int, int]] | None = None
         self._failure: BaseException | None = None
+        _start_fork_server()
         self._starting = threading.Thread(target=self._start, name="briefgen-pool", daemon=True)
         self._starting.start()
 
@@ -107,7 +108,6 @@ class WorkerPool:
 
         try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["briefgen.pdf", "weasyprint"])
             self._announced = context.SimpleQueue()
             self._pool = context.Pool(
                 processes=self.workers, maxtasksperchild=PDFS_PER_WORKER, initializer=_start_worker, initargs=(self._announced,)
@@ -260,6 +260,23 @@ class _JobTracker:
             except OSError:
                 return None
         return None
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with Ctrl-C ignored, as it and every worker forked from it then are:
+    Ctrl-C reaches the whole process group, and only this process should act on it (by stopping
+    the pool), not each worker with a traceback of its own. Its imports run in the background."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["briefgen.pdf", "weasyprint"])
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers are the main thread's; the workers' initializer still ignores Ctrl-C
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _announced_jobs: SimpleQueue[tuple[int, int]] | None = None

@@ -112,3 +112,60 @@ def test_a_killed_worker_fails_its_sheet_at_once_and_the_others_are_written(
     failed = next(sheet for sheet in examples_copy.glob("*.yaml") if str(sheet) in line)
     written = [path.name for path in out.rglob("*.pdf")]
     assert len(written) == 1 and failed.stem.split("-")[-1] not in written[0]
+
+
+# --- Ctrl-C and SIGTERM ---------------------------------------------------------------------------------
+
+
+def _sheets(folder: Path, count: int) -> None:
+    from .conftest import MINIMAL_SHEET
+
+    folder.mkdir(parents=True)
+    for number in range(1, count + 1):
+        text = MINIMAL_SHEET.replace("  id: first", f"  id: round-{number:03d}").replace("  number: 1", f"  number: {number}")
+        (folder / f"round-{number:03d}.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(("signal_name", "whole_group", "status", "word"), [("SIGINT", True, 130, "interrupted"), ("SIGTERM", False, 143, "terminated")])
+def test_a_stopped_build_stops_its_workers_quietly_and_records_what_it_finished(
+    tmp_path: Path, signal_name: str, whole_group: bool, status: int, word: str
+) -> None:
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM (to briefgen alone, as
+    a service manager sends it) in the middle of a parallel PDF build: no traceback from any
+    process, no leaked-semaphore warning, the finished sheets in the manifest, 130 or 143."""
+    import json
+    import signal
+
+    _sheets(tmp_path / "briefs", 12)
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "build", str(tmp_path / "briefs"), "--out", str(out), "--format", "pdf",
+         "--template", "full,onepager,talking-points", "--no-site", "--jobs", "2"],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert build.stderr is not None
+    lines = []
+    for line in build.stderr:
+        lines.append(line)
+        if line.startswith("[2/"):
+            break
+    else:
+        pytest.fail("the build ended before it could be stopped:\n" + "".join(lines))
+    sent = getattr(signal, signal_name)
+    if whole_group:
+        os.killpg(build.pid, sent)
+    else:
+        os.kill(build.pid, sent)
+    rest = build.stderr.read()
+    build.stderr.close()
+    assert build.wait(timeout=60) == status, rest
+    err = "".join(lines) + rest
+    for noise in ("Traceback", "BrokenPipeError", "leaked", "KeyboardInterrupt"):
+        assert noise not in err, err
+    assert err.endswith(f"briefgen: {word}; files already written are complete and recorded, the rest were not written\n")
+    recorded = json.loads((out / ".briefgen-manifest.json").read_text(encoding="utf-8"))["sheets"]
+    assert 2 <= len(recorded) < 12
+    deadline = time.monotonic() + 10
+    while (leftover := subprocess.run(["pgrep", "-a", "-s", str(build.pid)], capture_output=True, text=True, check=False).stdout) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover == "", "processes outlived the build"
