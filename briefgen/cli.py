@@ -243,15 +243,24 @@ def _diff(paths: list[Path], since: str | None, output: str) -> int:
         print(printable(render(compare(old.sheet, new.sheet), old.sheet.round.title, new.sheet.round.title), lines=True), end="")
         return EXIT_OK
     results = compare_revision(since, paths or [DEFAULT_BRIEFS])
+    shown = []
+    for result in results:
+        old_label = f"{result.was or result.path} at {since}"
+        if result.comparison is None:
+            shown.append(f"{result.path}: {result.note}" if output == "text" else f"## {result.path}\n\n{result.note}\n")
+        elif output == "markdown" and (not result.comparison.is_empty or result.was is None):
+            shown.append(as_markdown(result.comparison, old_label, str(result.path), level=2))
+        elif not result.comparison.is_empty:
+            shown.append(as_text(result.comparison, old_label, str(result.path)))
+        elif result.was is not None:
+            renamed = f"renamed from {result.was} since {since}; no fact changed"
+            shown.append(f"{result.path}: {renamed}" if output == "text" else f"## {result.path}\n\n{renamed.capitalize()}.\n")
     if output == "markdown":
-        print(f"# Fact changes since {since}\n")
-    for path, comparison in results:
-        if output == "markdown":
-            print(as_markdown(comparison, f"{path} at {since}", str(path), level=2))
-        elif not comparison.is_empty:
-            print(as_text(comparison, f"{path} at {since}", str(path)))
-    if all(comparison.is_empty for _, comparison in results):
-        print(f"No fact changed since {since}." if output == "text" else f"No fact changed since {since}.\n", end="\n" if output == "text" else "")
+        print(f"# Fact changes since {printable(since)}\n")
+    for text in shown:
+        print(printable(text, lines=True))
+    if all(result.comparison is not None and result.comparison.is_empty and result.was is None for result in results):
+        print(printable(f"No fact changed since {since}." if output == "text" else f"No fact changed since {since}.\n"), end="\n" if output == "text" else "")
     return EXIT_OK
 
 
