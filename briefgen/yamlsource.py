@@ -320,7 +320,7 @@ def _syntax_hint(problem: str, text: str, mark: Any) -> str:
     line = lines[mark.line] if mark.line < len(lines) else ""
     if "mapping values are not allowed" in problem:
         pair = re.match(r"\s*(?:-\s+)?([^\s:#][^:#]*):\s+(.*?)\s*$", line)
-        key, rest = (pair.group(1), pair.group(2)) if pair else ("summary", "the text: with a colon")
+        key, rest = (pair.group(1), re.sub(r"\s+#.*$", "", pair.group(2))) if pair else ("summary", "the text: with a colon")
         quoted = '"' + rest.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return (
             f"; a ': ' inside a value starts a new key. If this is text, put it in quotes ({key}: {quoted}) "
@@ -328,6 +328,8 @@ def _syntax_hint(problem: str, text: str, mark: Any) -> str:
         )
     if "cannot start any token" in problem:
         char = line[mark.column] if mark.column < len(line) else "?"
+        if char == "\t":
+            return "; indent with spaces: YAML does not allow tabs there"
         before, value = line[: mark.column].strip(), line[mark.column :].strip()
         return f"; a value cannot start with '{char}' unless it is quoted: write {before} \"{value}\"".replace("write  ", "write ")
     if "block sequence entries are not allowed" in problem:

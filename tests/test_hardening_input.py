@@ -127,6 +127,18 @@ def test_unquoted_percent_says_to_quote_it() -> None:
     ]
 
 
+def test_a_comment_after_prose_with_a_colon_is_left_out_of_the_suggestion() -> None:
+    [problem] = refused("title: Talks: round two  # check\n")
+    assert '(title: "Talks: round two")' in problem
+
+
+def test_a_tab_that_cannot_start_a_token_says_to_indent_with_spaces() -> None:
+    assert refused("a:\n\tb: 1\n") == [
+        (f"{PATH}:2:1: YAML syntax error: while scanning for the next token found character that cannot start any token; "
+        "indent with spaces: YAML does not allow tabs there")
+    ]
+
+
 def test_list_item_after_a_key_on_one_line() -> None:
     [problem] = refused("a: x\nb: - y\n")
     assert problem.endswith("; a list item ('- ') goes on its own line, indented under its key")

@@ -155,8 +155,8 @@ def test_a_cache_folder_others_can_write_is_not_used_and_said_once(
         assert _render_fresh(write_sheet(), templates, "read-4") == "good\n"
     warnings = [record.getMessage() for record in caplog.records if "not caching" in record.getMessage()]
     assert warnings == [
-        f"warning: not caching compiled templates in {cache}: it {reason}, and what is cached there runs in every build; "
-        "compiling them each time instead (make the folder yours with mode 700, or set BRIEFGEN_CACHE_DIR)"
+        (f"warning: not caching compiled templates in {cache}: it {reason}, and what is cached there runs in every build; "
+        "compiling them each time instead (make the folder yours with mode 700, or set BRIEFGEN_CACHE_DIR)")
     ]
 
 
