@@ -116,26 +116,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
     if args.command != "build":  # a build configures logging when it has work to do (progress.py)
         configure_logging(verbose=False)
-    with _terminate_as_exception():
-        return _handled(args)
+    with _terminate_as_exception() as received:
+        code = _handled(args)
+    # serve's file watcher turns any signal into KeyboardInterrupt and stops cleanly: still 143
+    return EXIT_TERMINATED if received and code == EXIT_OK else code
 
 
 @contextmanager
-def _terminate_as_exception() -> Iterator[None]:
-    """SIGTERM raises Terminated while a command runs, instead of killing this process mid-write."""
+def _terminate_as_exception() -> Iterator[list[int]]:
+    """SIGTERM raises Terminated while a command runs, instead of killing this process mid-write;
+    the list yielded holds the signal once it has come."""
     import signal
     import threading
 
+    received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
 
     def terminate(signum: int, frame: object) -> None:
+        received.append(signum)
         raise Terminated
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -381,3 +381,22 @@ def test_the_site_is_rebuilt_when_its_folder_is_deleted_while_serving(served: Se
         time.sleep(0.2)
     assert served.get(LONDON_PAGE).status == 200
     assert served.state()["error"] is None
+
+
+def test_the_command_stops_on_sigterm_with_143(examples_copy: Path) -> None:
+    """SIGTERM (a service manager stopping the preview) ends it as Ctrl-C does, but with 143."""
+    workspace = examples_copy.parent.parent
+    command = [str(Path(sys.executable).parent / "briefgen"), "serve", "briefs", "--port", "0", "--out", "OUT"]
+    process = subprocess.Popen(command, cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    try:
+        wait_for_url(lines, process, deadline=time.monotonic() + 120)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr
