@@ -14,6 +14,7 @@ MAX_FILE_BYTES = 1_000_000
 OUTPUT_MARKER = ".briefgen-manifest.json"
 """A folder holding this is a build's output (manifest.py writes it): its copies are not sources."""
 DEFAULT_OUTPUT = "build"
+"""The default output folder, skipped below a folder searched even before a build has finished."""
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 if not DEFAULT_TEMPLATES.is_dir():  # a source checkout: the defaults are the repository's templates/

@@ -5,6 +5,9 @@ UTF-8, one document, a mapping at the root, YAML 1.2 core-schema scalars (`NO` s
 `1:30` stays text, dates stay text until the schema reads them). Anchors, aliases, merge keys,
 tags and deep nesting are refused, so nothing can expand or recurse out of proportion. The
 value tree is built from ruamel.yaml's event stream with an explicit stack, never recursion.
+Text that would hide or reorder what a reader sees (control characters, bidi overrides, an
+isolate left open) or break an XML output (noncharacters) is refused where it is written, and
+the syntax errors people really make come with what to do about them.
 """
 
 from __future__ import annotations
