@@ -7,12 +7,27 @@ decides what the user sees (errors on stderr, one line each; progress with --ver
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, EXIT_USAGE, BriefgenError, InvalidFactSheets, Problem, UsageError
+from .errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    BriefgenError,
+    InvalidFactSheets,
+    Problem,
+    Terminated,
+    UsageError,
+    printable,
+)
 from .progress import configure_logging
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
@@ -105,6 +120,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
     if args.command != "build":  # a build configures logging when it has work to do (progress.py)
         configure_logging(verbose=False)
+    with _terminate_as_exception() as received:
+        code = _handled(args)
+    # serve's file watcher turns any signal into KeyboardInterrupt and stops cleanly: still 143
+    return EXIT_TERMINATED if received and code == EXIT_OK else code
+
+
+@contextmanager
+def _terminate_as_exception() -> Iterator[list[int]]:
+    """SIGTERM raises Terminated while a command runs, instead of killing this process mid-write;
+    the list yielded holds the signal once it has come."""
+    import signal
+    import threading
+
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _handled(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InvalidFactSheets as error:
@@ -114,18 +159,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(error.problems)} problem(s) in {files} file(s)", file=sys.stderr)
         return EXIT_INVALID
     except BriefgenError as error:
-        print(f"briefgen: {error}", file=sys.stderr)
+        print(f"briefgen: {printable(error, lines=True)}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("briefgen: interrupted; files already written are complete, the rest were not started", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else "terminated"
+        print(f"briefgen: {what}; files already written are complete and recorded, the rest were not written", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else EXIT_TERMINATED
     except Exception as error:  # noqa: BLE001 (a traceback is always a bug: say so in one line)
         if args.debug:
             import traceback
 
             traceback.print_exc()
         print(
-            f"briefgen: internal error ({type(error).__name__}: {error}). This is a bug in briefgen; "
+            f"briefgen: internal error ({type(error).__name__}: {printable(error)}). This is a bug in briefgen; "
             f"please report it to {ISSUE_TRACKER} with the command and fact sheet. Rerun with --debug for a traceback.",
             file=sys.stderr,
         )
@@ -156,7 +202,7 @@ def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[s
             "problems": [{**_as_dict(problem), "severity": "error"} for problem in sorted(errors)]
             + [{**_as_dict(problem), "severity": "warning"} for problem in sorted(warnings)],
         }
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(_json_printable(json.dumps(report, ensure_ascii=False, indent=1)))
     elif output == "github":
         for severity, problems in (("error", errors), ("warning", warnings)):
             for problem in sorted(problems):
@@ -165,7 +211,7 @@ def _validate(paths: list[Path], output: str, max_age_days: int, checks: tuple[s
         raise InvalidFactSheets(errors)
     else:
         for problem in sorted(warnings):
-            print(f"{problem.path}:{problem.line}:{problem.col}: warning: {problem.field}: {problem.message}", file=sys.stderr)
+            print(f"{printable(problem.path)}:{problem.line}:{problem.col}: warning: {printable(problem.field)}: {printable(problem.message)}", file=sys.stderr)
         if warnings:
             files = len({problem.path for problem in warnings})
             print(f"{len(warnings)} warning(s) in {files} file(s){' (--strict: failing)' if strict else ''}", file=sys.stderr)
@@ -178,11 +224,16 @@ def _as_dict(problem: Problem) -> dict[str, object]:
     return {"path": str(problem.path), "line": problem.line, "col": problem.col, "field": problem.field, "message": problem.message}
 
 
+def _json_printable(text: str) -> str:
+    """JSON as json.dumps writes it, with the C1 and bidi controls it leaves raw written as escapes."""
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _github_annotation(severity: str, problem: Problem) -> str:
     """A workflow command: GitHub shows it on the pull request's diff, at the line."""
 
     def escape(text: str, *, property_: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        text = printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if property_ else text
 
     title = f"{problem.field}: {problem.message}" if problem.field else problem.message
@@ -199,18 +250,27 @@ def _diff(paths: list[Path], since: str | None, output: str) -> int:
             raise UsageError("diff needs two fact sheets, OLD and NEW (or --since REV)")
         old, new = load(paths)
         comparison, markings = diff_sheets(old.sheet, new.sheet)
-        print(render(comparison, old.sheet.round.title, new.sheet.round.title, markings=markings), end="")
+        print(printable(render(comparison, old.sheet.round.title, new.sheet.round.title, markings=markings), lines=True), end="")
         return EXIT_OK
     results = compare_revision(since, paths or [DEFAULT_BRIEFS])
+    shown = []
+    for result in results:
+        old_label = f"{result.was or result.path} at {since}"
+        if result.comparison is None:
+            shown.append(f"{result.path}: {result.note}" if output == "text" else f"## {result.path}\n\n{result.note}\n")
+        elif output == "markdown" and (not result.comparison.is_empty or result.was is None):
+            shown.append(as_markdown(result.comparison, old_label, str(result.path), level=2))
+        elif not result.comparison.is_empty:
+            shown.append(as_text(result.comparison, old_label, str(result.path)))
+        elif result.was is not None:
+            renamed = f"renamed from {result.was} since {since}; no fact changed"
+            shown.append(f"{result.path}: {renamed}" if output == "text" else f"## {result.path}\n\n{renamed.capitalize()}.\n")
     if output == "markdown":
-        print(f"# Fact changes since {since}\n")
-    for path, comparison in results:
-        if output == "markdown":
-            print(as_markdown(comparison, f"{path} at {since}", str(path), level=2))
-        elif not comparison.is_empty:
-            print(as_text(comparison, f"{path} at {since}", str(path)))
-    if all(comparison.is_empty for _, comparison in results):
-        print(f"No fact changed since {since}." if output == "text" else f"No fact changed since {since}.\n", end="\n" if output == "text" else "")
+        print(f"# Fact changes since {printable(since)}\n")
+    for text in shown:
+        print(printable(text, lines=True))
+    if all(result.comparison is not None and result.comparison.is_empty and result.was is None for result in results):
+        print(printable(f"No fact changed since {since}." if output == "text" else f"No fact changed since {since}.\n"), end="\n" if output == "text" else "")
     return EXIT_OK
 
 
@@ -218,10 +278,10 @@ def _new(previous: Path, target: Path) -> int:
     from .scaffold import scaffold_next_round
 
     todo = scaffold_next_round(previous, target)
-    print(f"wrote {target}, carried forward from {previous}")
+    print(printable(f"wrote {target}, carried forward from {previous}"))
     if todo:
         print("left for you to fill in: " + ", ".join(todo))
-        print(f"then check it with: briefgen validate {target}")
+        print(printable(f"then check it with: briefgen validate {target}"))
     return EXIT_OK
 
 
@@ -232,7 +292,7 @@ def _schema(out: Path | None) -> int:
         print(schema_text(), end="")
     else:
         write_schema(out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(printable(f"wrote {out}"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -305,7 +365,7 @@ def _run(args: argparse.Namespace) -> int:
     if result.removed:
         print(f"removed {len(result.removed)} file(s) no longer produced", file=sys.stderr)
     if not result.rebuilt:
-        print(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current")
+        print(printable(f"nothing to do: all {len(result.unchanged)} file(s) in {args.out}/ are current"))
     else:
-        print(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/")
+        print(printable(f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged, in {args.out}/"))
     return EXIT_OK

@@ -9,6 +9,7 @@ working tree with the same file at a git revision, for a pull request's review.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, local
 from pathlib import Path
 from typing import Literal
 
-from .discover import find_fact_sheets
+from .discover import FACT_SHEET_SUFFIXES, find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
 from .formatting import escape_markdown, format_figure, format_number
 from .loader import load, validate_document
@@ -521,25 +522,95 @@ def diff_sheets(old: FactSheet, new: FactSheet) -> tuple[Comparison, tuple[str, 
     return compare(labelled_previous(old, new), labelled(new)), (old.briefing.marking, new.briefing.marking)
 
 
-def compare_revision(rev: str, paths: list[Path]) -> list[tuple[Path, Comparison]]:
+@dataclass(frozen=True)
+class SheetSince:
+    """One fact sheet compared with itself at a git revision."""
+
+    path: Path
+    """The sheet in the working tree; for a deleted sheet, where it was."""
+    comparison: Comparison | None
+    """None when there is nothing to compare: see `note`."""
+    was: str | None = None
+    """Its path at the revision (relative to the repository), when it has been renamed since."""
+    note: str | None = None
+    """Why it was not compared: deleted since, or not a valid fact sheet at the revision."""
+
+
+def compare_revision(rev: str, paths: list[Path]) -> list[SheetSince]:
     """Compare each fact sheet in `paths` with the same file at git revision `rev`.
 
-    A file that did not exist at `rev` is compared with nothing, so everything in it is added.
+    A file that did not exist at `rev` is compared with nothing, so everything in it is added; a
+    file renamed since (git's rename detection) is compared with its old name; a sheet deleted
+    since is listed with a note, as is one that was not valid at `rev`, and the others are compared.
     """
-    files = find_fact_sheets(paths)
-    current = load(files)
+    present = [path for path in paths if path.exists()]
+    files = find_fact_sheets(present) if present else []
+    current = load(files) if files else []
     commits: dict[Path, str] = {}
+    renames: dict[Path, dict[str, str]] = {}
     results = []
     for path, loaded in zip(files, current, strict=True):
-        found = _git(["rev-parse", "--show-toplevel"], path.parent, f"{path}: not in a git repository")
-        top = Path(found.decode().strip())
+        top, relative = _in_repository(path)
         if top not in commits:
             commits[top] = _resolve(rev, top)
-        if not path.resolve().is_relative_to(top.resolve()):
-            raise UsageError(f"{path} leads outside the git repository at {top}")
-        relative = path.resolve().relative_to(top.resolve()).as_posix()
-        results.append((path, compare(_sheet_at(commits[top], rev, relative, top), loaded.sheet)))
+            renames[top] = _renamed_since(commits[top], rev, top)
+        was = renames[top].get(relative)
+        try:
+            before = _sheet_at(commits[top], rev, was or relative, top)
+        except InvalidFactSheets as error:
+            results.append(SheetSince(path, None, was, _invalid_note(rev, error)))
+            continue
+        results.append(SheetSince(path, compare(before, loaded.sheet), was))
+    results.extend(_deleted_since(rev, paths, commits, renames))
     return results
+
+
+def _in_repository(path: Path) -> tuple[Path, str]:
+    """The top of `path`'s git repository, and the path from there as git writes it."""
+    found = _git(["rev-parse", "--show-toplevel"], path.parent if path.parent.exists() else Path.cwd(), f"{path}: not in a git repository")
+    top = Path(found.decode().strip())
+    if not path.resolve().is_relative_to(top.resolve()):
+        raise UsageError(f"{path} leads outside the git repository at {top}")
+    return top, path.resolve().relative_to(top.resolve()).as_posix()
+
+
+def _renamed_since(commit: str, rev: str, top: Path) -> dict[str, str]:
+    """Fact sheets renamed between `commit` and the working tree: new path -> old path."""
+    listing = _git(
+        ["-c", "core.quotePath=false", "diff", "--no-ext-diff", "--name-status", "-z", "-M", "--diff-filter=R", commit, "--", "*.yaml", "*.yml"],
+        top,
+        f"cannot list the files renamed since '{rev}'",
+    )
+    fields = listing.decode("utf-8", "surrogateescape").split("\0")
+    return {fields[i + 2]: fields[i + 1] for i in range(0, len(fields) - 2, 3) if fields[i].startswith("R")}
+
+
+def _deleted_since(rev: str, paths: list[Path], commits: dict[Path, str], renames: dict[Path, dict[str, str]]) -> list[SheetSince]:
+    """The fact sheets under `paths` at `rev` that are gone from the working tree (and not renamed)."""
+    deleted: dict[Path, SheetSince] = {}
+    for given in paths:
+        top, relative = _in_repository(given)
+        if top not in commits:
+            commits[top] = _resolve(rev, top)
+            renames[top] = _renamed_since(commits[top], rev, top)
+        moved = set(renames[top].values())
+        scope = ["--", relative] if relative != "." else []
+        listing = _git(["ls-tree", "-r", "-z", "--name-only", commits[top], *scope], top, f"cannot list {given} at '{rev}'")
+        names = [name for name in listing.decode("utf-8", "surrogateescape").split("\0") if name.endswith(FACT_SHEET_SUFFIXES)]
+        if not names and not given.exists():
+            raise UsageError(f"{given}: no such file or folder, now or at '{rev}'")
+        for name in names:
+            if name in moved or (top / name).exists():
+                continue
+            where = Path(os.path.relpath(top / name)) if not given.is_absolute() else top / name
+            deleted.setdefault(where, SheetSince(where, None, note=f"deleted since {rev}"))
+    return list(deleted.values())
+
+
+def _invalid_note(rev: str, error: InvalidFactSheets) -> str:
+    first = error.problems[0]
+    more = f" (and {len(error.problems) - 1} more problem(s))" if len(error.problems) > 1 else ""
+    return f"not compared: its version at {rev} is not a valid fact sheet: {first}{more}"
 
 
 def _git(args: list[str], cwd: Path, failure: str) -> bytes:

@@ -9,6 +9,12 @@ from pathlib import Path
 from .errors import UsageError
 
 FACT_SHEET_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 1_000_000
+"""The largest fact sheet read; a larger file is refused without being read whole."""
+OUTPUT_MARKER = ".briefgen-manifest.json"
+"""A folder holding this is a build's output (manifest.py writes it): its copies are not sources."""
+DEFAULT_OUTPUT = "build"
+"""The default output folder, skipped below a folder searched even before a build has finished."""
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 if not DEFAULT_TEMPLATES.is_dir():  # a source checkout: the defaults are the repository's templates/
@@ -38,14 +44,28 @@ def find_fact_sheets(paths: Iterable[Path]) -> list[Path]:
 
 
 def _sheets_below(folder: Path) -> Iterator[Path]:
-    """os.walk, not Path.rglob: hidden folders are pruned before they are entered, not filtered after."""
+    """os.walk, not Path.rglob: hidden folders are pruned before they are entered, not filtered after.
+
+    Output folders are pruned too, the default build/ and any folder a build has written its
+    manifest into, since their site/ holds copies of the fact sheets."""
     for parent, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
+        if OUTPUT_MARKER in files and parent != str(folder):
+            folders[:] = []
+            continue
+        top = parent == str(folder)
+        folders[:] = [name for name in folders if not name.startswith(".") and not (top and name == DEFAULT_OUTPUT)]
         for name in files:
             if name.endswith(FACT_SHEET_SUFFIXES) and not name.startswith("."):
                 candidate = Path(parent, name)
                 if candidate.is_file():
                     yield candidate
+
+
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, but never more than MAX_FILE_BYTES + 1: enough to tell that it is too large
+    (the reader then refuses it), without reading a file of gigabytes into memory."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def real_paths(paths: Iterable[Path]) -> dict[Path, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,23 @@ EXIT_INVALID = 1  # a fact sheet is wrong, or a briefing cannot be produced from
 EXIT_USAGE = 2  # the command line is wrong
 EXIT_ENVIRONMENT = 3  # the machine is missing something (a font, a writable folder)
 EXIT_BUG = 70  # an unexpected internal error: always a bug in briefgen
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object, *, lines: bool = False) -> str:
+    """`text` safe for a terminal or a CI log: control and bidi characters (from a file name, say)
+    shown as \\x1b or \\u202e instead of acting on the screen. `lines` keeps newlines."""
+    return (_UNPRINTABLE_BUT_NEWLINE if lines else _UNPRINTABLE).sub(_shown, str(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -23,8 +41,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        where = f"{printable(self.path)}:{self.line}:{self.col}"
+        message = printable(self.message)
+        return f"{where}: {printable(self.field)}: {message}" if self.field else f"{where}: {message}"
 
 
 class BriefgenError(Exception):
@@ -54,3 +73,8 @@ class InvalidFactSheets(BriefgenError):
 
 class RenderError(BriefgenError):
     """A briefing could not be produced from a valid fact sheet (template, asset or PDF failure)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a build unwinds as after Ctrl-C: workers stopped,
+    what was finished recorded. A BaseException, like KeyboardInterrupt, so no handler takes it for an error."""

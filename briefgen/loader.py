@@ -7,6 +7,7 @@ Each pydantic error's `loc` is mapped back to the YAML node it came from, so a u
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections import OrderedDict
@@ -18,7 +19,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .discover import find_fact_sheets
+from .discover import find_fact_sheets, read_capped
 from .errors import InvalidFactSheets, Problem
 from .markings import scheme_for
 from .models import KEY, FactSheet, Loc
@@ -110,7 +111,7 @@ class _Loader:
 
     def _parse_uncached(self, path: Path) -> tuple[YamlDocument, LoadedSheet] | None:
         try:
-            raw = path.read_bytes()
+            raw = read_capped(path)
             doc = read_yaml(path, raw)
         except YamlProblems as error:
             self.problems.extend(error.problems)
@@ -218,8 +219,7 @@ def _message(kind: str, given: Any, ctx: dict[str, Any], fallback: str) -> str:
         return f"expected text, got {_show(given)}{tail}"
     if kind in ("int_type", "int_parsing", "float_type", "float_parsing"):
         noun = "a whole number" if kind.startswith("int") else "a number"
-        tail = " (remove the quotes)" if isinstance(given, str) else ""
-        return f"expected {noun}, got {_show(given)}{tail}"
+        return f"expected {noun}, got {_show(given)}{_number_hint(given)}"
     if kind == "finite_number":
         return "expected a finite number"
     if kind == "bool_type":
@@ -253,6 +253,20 @@ def _message(kind: str, given: Any, ctx: dict[str, Any], fallback: str) -> str:
     if kind == "value_error":
         return str(ctx.get("error", fallback)).removeprefix("Value error, ")
     return fallback
+
+
+def _number_hint(given: Any) -> str:
+    """Text that is almost a number: say what would make it one."""
+    if not isinstance(given, str):
+        return ""
+    text = given.strip()
+    if re.fullmatch(r"[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?", text):
+        return " (remove the quotes)"
+    if re.fullmatch(r"[-+]?[0-9]+(?:,[0-9]+)+", text):
+        return " (use a decimal point, e.g. 35.4, and no thousands separators)"
+    if re.fullmatch(r"[-+]?[0-9.,]+\s*%", text):
+        return " (write the number alone, and put the % in 'unit: \"%\"')"
+    return ""
 
 
 def allowed_fields(loc: Loc) -> list[str]:

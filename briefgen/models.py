@@ -61,12 +61,27 @@ class Prose:
 PROSE = Prose()
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINE_CHARS), PROSE]
 MAX_MARKDOWN_BRACKETS = 100
+MAX_MARKDOWN_NESTING = 20
+"""Quotes and lists inside one another: Python-Markdown and the PDF layout recurse once per level."""
+_MARKDOWN_CONTAINER = re.compile(r"(?:>|[-*+](?=\s)|[0-9]{1,9}[.)](?=\s))[ \t]*")
 
 
 def _tame_markdown(value: str) -> str:
-    """Markdown's link syntax costs time that grows with the square of the '[' count; cap it."""
+    """Markdown's link syntax costs time that grows with the square of the '[' count, and each level
+    of nesting costs a level of recursion in the renderers; cap both."""
     if (count := value.count("[")) > MAX_MARKDOWN_BRACKETS:
         raise ValueError(f"text has {count} '[' characters; at most {MAX_MARKDOWN_BRACKETS} are allowed in one field")
+    for number, line in enumerate(value.splitlines(), 1):
+        stripped = line.expandtabs(4).lstrip(" ")
+        depth = (len(line.expandtabs(4)) - len(stripped)) // 2  # an indented line nests in a list
+        while marker := _MARKDOWN_CONTAINER.match(stripped):
+            depth += 1
+            stripped = stripped[marker.end() :]
+        if depth > MAX_MARKDOWN_NESTING:
+            raise ValueError(
+                f"line {number} of the text nests quotes ('>') or lists ('- ') {depth} levels deep; "
+                f"at most {MAX_MARKDOWN_NESTING} are allowed"
+            )
     return value
 
 

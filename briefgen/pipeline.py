@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .discover import find_fact_sheets, real_paths, template_folders
+from .discover import find_fact_sheets, read_capped, real_paths, template_folders
 from .errors import InvalidFactSheets, Problem, RenderError, UsageError
 from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .markings import ReleaseLimits
 from .versioning import repository_head, version_stamps
-from .write import check_inside, output_name, prepare_output, remove_outputs
+from .write import check_inside, output_name, prepare_output, release_output, remove_outputs
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def build(
     if options.archival and options.release_max:
         raise UsageError("--archival attaches the whole fact sheet to each PDF, so it cannot be combined with --release-max")
     sheet_paths = find_fact_sheets(paths)
-    raws = {path: path.read_bytes() for path in sheet_paths}
+    raws = {path: read_capped(path) for path in sheet_paths}
     manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options.workspace_templates)))
     _check_same_kind(manifest, options)
     real = real_paths(sheet_paths)
@@ -249,6 +249,7 @@ def _rebuild(
                     progress.done(outcome)
         finally:
             manifest.write()  # what was finished stays recorded, even if a later sheet failed
+            release_output(options.out_dir)
 
 
 def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, Drawn]) -> SheetOutcome:

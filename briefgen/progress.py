@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from .errors import printable
+
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
 if TYPE_CHECKING:
     from typing import Any, Protocol
@@ -34,10 +36,10 @@ class PlainProgress:
 
     def done(self, outcome: SheetOutcome) -> None:
         self.count += 1
-        print(f"[{self.count}/{self.total}] {outcome.path} ({outcome.seconds:.2f} s, {len(outcome.written)} written)", file=sys.stderr)
+        print(f"[{self.count}/{self.total}] {printable(outcome.path)} ({outcome.seconds:.2f} s, {len(outcome.written)} written)", file=sys.stderr)
         if self.verbose:
             for path in outcome.written:
-                print(f"  wrote {path}", file=sys.stderr)
+                print(f"  wrote {printable(path)}", file=sys.stderr)
 
 
 class BarProgress(PlainProgress):
@@ -65,7 +67,7 @@ class BarProgress(PlainProgress):
         self.count += 1
         self.bar.advance(self.task)
         if self.verbose:
-            self.bar.console.print(f"{outcome.path} ({outcome.seconds:.2f} s, {len(outcome.written)} written)")
+            self.bar.console.print(f"{printable(outcome.path)} ({outcome.seconds:.2f} s, {len(outcome.written)} written)", markup=False, highlight=False)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -84,8 +86,16 @@ def configure_logging(*, verbose: bool) -> None:
 
     logger = logging.getLogger("briefgen")
     if not logger.handlers:  # a long-running preview starts many builds
+
+        class PrintableFormatter(logging.Formatter):
+            """A path in a message may hold an escape sequence: show it, do not let it act."""
+
+            def format(self, record: logging.LogRecord) -> str:
+                return printable(super().format(record), lines=True)
+
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(PrintableFormatter("%(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -31,11 +31,14 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
+    TemplateRuntimeError,
     pass_context,
     pass_environment,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
@@ -367,13 +370,16 @@ def _searched(workspace: Path | None) -> str:
 
 def _describe_template_error(error: TemplateError, name: str) -> str:
     """'full.md:2: template error: ...': syntax errors carry their line; runtime errors are found
-    in the traceback, where Jinja puts the template's own file name and line."""
+    in the traceback, where Jinja marks the frames of template code (the deepest is the template
+    at fault: chart.svg, say, rendered from a filter called by full.html)."""
     where, line = getattr(error, "filename", None), getattr(error, "lineno", None)
     if line is None:
         for frame, frame_line in traceback.walk_tb(error.__traceback__):
-            filename = frame.f_code.co_filename
-            if filename.endswith((".html", ".md", ".txt", ".j2", ".jinja")) or "<template>" in filename:
-                where, line = filename, frame_line
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None:  # compiled code: its line is the template's only once mapped
+                where, line = template.filename, template.get_corresponding_lineno(frame_line)
+            elif "__jinja_exception__" in frame.f_globals:  # a frame Jinja rewrote to the template's line
+                where, line = frame.f_code.co_filename, frame_line
     located = f"{Path(where).name if where else name}:{line}" if line else (where or name)
     return f"{located}: template error: {error.message or error}"
 
@@ -382,7 +388,18 @@ class _TemplateCache(FileSystemBytecodeCache):
     """Compiled templates kept between runs, as Python keeps .pyc files: compiling the default
     templates takes longer than rendering a briefing with them. Jinja reuses an entry only while
     the template's source is unchanged; the file names carry briefgen's version and the format,
-    which decide how a template compiles. A cache that cannot be written is only slower."""
+    which decide how a template compiles. A cache that cannot be written is only slower.
+
+    An entry is code that runs on the next build, so only a private folder is used (see
+    _template_cache), and an entry that someone else could have written is not loaded."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            status = os.lstat(self._get_cache_filename(bucket))
+        except OSError:
+            return
+        if _untrusted(status) is None:
+            super().load_bytecode(bucket)
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:
@@ -392,29 +409,164 @@ class _TemplateCache(FileSystemBytecodeCache):
 
 
 def template_cache_folder() -> Path:
-    """$BRIEFGEN_CACHE_DIR, else briefgen/ in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
+    """$BRIEFGEN_CACHE_DIR, else briefgen/ in the user's cache folder ($XDG_CACHE_HOME or ~/.cache):
+    per user, since what is cached there runs."""
     configured = os.environ.get("BRIEFGEN_CACHE_DIR")
     if configured:
         return Path(configured) / "templates"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / "templates"
 
 
+def _untrusted(status: os.stat_result) -> str | None:
+    """Why a cache folder or entry with this lstat could hold someone else's code, or None."""
+    import stat
+
+    if stat.S_ISLNK(status.st_mode):
+        return "is a symbolic link"
+    if status.st_uid != os.getuid():
+        return "belongs to another user"
+    if status.st_mode & 0o022:
+        return "can be written by other users"
+    return None
+
+
 def _template_cache(fmt: TextFormat) -> _TemplateCache | None:
+    """The bytecode cache, in a folder made private (mode 700); None, and one warning, if the
+    folder is not this user's alone: anyone who can write it could run code in the next build."""
     folder = template_cache_folder()
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        reason = _untrusted(os.lstat(folder))
     except OSError:
         return None
-    return _TemplateCache(str(folder), pattern=f"briefgen-{__version__}-{fmt}-%s.cache")
+    if reason is not None:
+        _warn_untrusted_cache(folder, reason)
+        return None
+    return _TemplateCache(str(folder), pattern=f"briefgen-{__version__}-{_filters_key()}-{fmt}-%s.cache")
+
+
+@cache
+def _filters_key() -> str:
+    """Compiled templates depend on how each filter is called (with the context or without), which
+    this module decides: an entry compiled by another version of it is never reused."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+@cache
+def _warn_untrusted_cache(folder: Path, reason: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "warning: not caching compiled templates in %s: it %s, and what is cached there runs in every build; "
+        "compiling them each time instead (make the folder yours with mode 700, or set BRIEFGEN_CACHE_DIR)",
+        folder,
+        reason,
+    )
+
+
+MAX_TEMPLATE_SIZE = 1_000_000
+"""The longest text or list a template may make (with '*', '%', a width or a padding filter)."""
+_FORMAT_WIDTH = re.compile(r"[0-9]+|\*")
+
+
+def _check_size(value: object, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_TEMPLATE_SIZE:
+        raise SecurityError(f"{what} asks for {value:,} characters or items; a template may make at most {MAX_TEMPLATE_SIZE:,}")
+
+
+def _check_format(text: str) -> None:
+    """'%999999999d' or '{:999999999}' would make a string of gigabytes from a number."""
+    if re.search(r"\{[^{}]*:[^{}]*\{", text):
+        raise SecurityError(f"the format {text[:40]!r} takes its width from an argument, which could ask for any size; a template may make at most {MAX_TEMPLATE_SIZE:,} characters")
+    for spec in re.findall(r"%[-#0 +]*[0-9*.]+|\{[^{}]*:[^{}]*\}", text):
+        for width in _FORMAT_WIDTH.findall(spec):
+            _check_size(MAX_TEMPLATE_SIZE + 1 if width == "*" else int(width), f"the format {spec!r}")
+
+
+def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            _check_size(value, f"the filter '{function.__name__}'")
+        if args and isinstance(args[0], str) and function.__name__ == "do_format":
+            _check_format(args[0])
+        return function(*args, **kwargs)
+
+    return bounded
+
+
+class _Template(Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except RecursionError:  # a loop through several templates; one extending itself is caught first
+            raise TemplateRuntimeError(f"{self.name} extends or includes templates in a loop") from None
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, also refusing what would exhaust memory or recurse without end:
+    text or lists longer than MAX_TEMPLATE_SIZE ('x' * 4000000000, '%999999999d', center(10**9)),
+    powers of more than a million digits, and a template that extends or includes itself."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    template_class = _Template
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for name in ("center", "indent", "format", "wordwrap", "truncate"):
+            self.filters[name] = _bounded_filter(self.filters[name])
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for items, times in ((left, right), (right, left)):
+                if isinstance(items, (str, list, tuple)) and isinstance(times, int):
+                    _check_size(len(items) * times, "'*'")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            _check_size(right * abs(left).bit_length() // 3, "'**'")  # about the digits of the result
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(obj, "__self__", None), (str, list, tuple)):  # 'x'.center(10**9)
+            for value in (*args, *kwargs.values()):
+                _check_size(value, f"'{obj.__name__}'")
+        return super().call(context, obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if isinstance(getattr(value, "__self__", None), str):  # '{:999999999}'.format(1)
+            _check_format(value.__self__)
+        return super().wrap_str_format(value)
+
+    def get_template(self, name: str | Template, parent: str | None = None, globals: Any = None) -> Template:
+        if parent is not None and isinstance(name, str) and self.join_path(name, parent) == parent:
+            raise TemplateRuntimeError(
+                f"{parent} extends or includes itself; to build on briefgen's own {name}, name it 'default:{name}'"
+            )
+        return super().get_template(name, parent, globals)
+
+
+class _FolderLoader(FileSystemLoader):
+    """Templates from one folder, and only from it: a link to a file elsewhere is refused, not followed."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        folder, real = Path(self.searchpath[0]).resolve(), Path(filename).resolve()
+        if not real.is_relative_to(folder):
+            raise TemplateRuntimeError(f"template '{template}' is a link to {real}, outside {folder}; copy the file into the folder instead")
+        return source, filename, uptodate
 
 
 @lru_cache(maxsize=8)
 def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> ImmutableSandboxedEnvironment:
-    defaults = FileSystemLoader(DEFAULT_TEMPLATES)
-    loaders = [FileSystemLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
+    defaults = _FolderLoader(DEFAULT_TEMPLATES)
+    loaders = [_FolderLoader(workspace)] if workspace and workspace.resolve() != DEFAULT_TEMPLATES.resolve() else []
     loader = ChoiceLoader([*loaders, PrefixLoader({"default": defaults}, delimiter=":"), defaults])
     is_html = fmt == "html"
-    environment = ImmutableSandboxedEnvironment(
+    environment = _Sandbox(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=is_html,

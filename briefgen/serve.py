@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from .discover import template_folders
-from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError
+from .errors import EXIT_OK, BriefgenError, EnvironmentProblem, InvalidFactSheets, UsageError, printable
 from .pipeline import SITE_FOLDER, BuildOptions, build
 from .write import TEMP_PREFIX
 
@@ -94,6 +94,8 @@ class Preview:
         self._state_lock = threading.Lock()
         self._build_lock = threading.Lock()  # the watcher and a caller must not build at once
         self._default_filter = watchfiles.DefaultFilter()
+        self.on_rebuild: Callable[[State], None] | None = None
+        """Told of each rebuild the preview starts by itself (see rebuild_if_gone)."""
 
     @property
     def state(self) -> State:
@@ -119,6 +121,18 @@ class Preview:
                 changed = written > 0 or problems != self._state.problems
                 self._state = State(self._state.build + int(changed), problems, written, time.perf_counter() - started)
                 return self._state
+
+    def rebuild_if_gone(self) -> None:
+        """Rebuild in the background when the site has disappeared (its folder deleted while
+        serving): the watcher ignores the output folder, so no save would bring it back."""
+        if self.state.problems or self._build_lock.locked() or (self.site / "index.html").is_file():
+            return
+        threading.Thread(target=self._rebuild_and_report, name="briefgen-rebuild", daemon=True).start()
+
+    def _rebuild_and_report(self) -> None:
+        state = self.rebuild()
+        if self.on_rebuild is not None:
+            self.on_rebuild(state)
 
     def make_server(self, port: int) -> ThreadingHTTPServer:
         """A server bound to 127.0.0.1:`port` (0: any free port), not yet serving."""
@@ -175,13 +189,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, self.preview.state.as_json(), "application/json", with_body)
             return
         target = site_file(self.preview.site, url_path)
-        if target is not None and target.is_dir():
+        if target is not None and _is_dir(target):
             if not url_path.endswith("/"):
                 self._redirect(url_path + "/")
                 return
             target = target / "index.html"
-        if target is None or not target.is_file():
+        if target is None or not _is_file(target):
             if url_path in ("/", "/index.html"):
+                self.preview.rebuild_if_gone()
                 self._send(HTTPStatus.OK, self._with_script(placeholder_page(self.preview.state)), CONTENT_TYPES[".html"], with_body)
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", with_body)
@@ -221,10 +236,28 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(content)
 
 
+MAX_NAME_BYTES = 255
+"""The longest file name a file system takes: a longer URL segment names nothing (not an error)."""
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, say: no such file
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def site_file(site: Path, url_path: str) -> Path | None:
     """The file or folder a URL path names inside `site`, or None if it would leave it (or is hidden)."""
     parts = [part for part in unquote(url_path).split("/") if part not in ("", ".")]
-    if any(part == ".." or part.startswith(".") or "\\" in part or "\0" in part for part in parts):
+    if any(part == ".." or part.startswith(".") or "\\" in part or "\0" in part or len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in parts):
         return None
     target = site.joinpath(*parts)
     try:
@@ -314,13 +347,14 @@ def serve(paths: list[Path], options: BuildOptions, port: int) -> int:
     if missing:
         raise UsageError(f"{missing[0]}: no such file or folder")
     preview = Preview(paths, options)
+    preview.on_rebuild = _report
     try:
         server = preview.make_server(port)
     except OSError as error:
         raise EnvironmentProblem(f"cannot listen on {HOST}:{port} ({error.strerror}); choose another --port, or 0 for any free one") from None
     serving: threading.Thread | None = None
     try:
-        print(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ...", flush=True)
+        print(printable(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ..."), flush=True)
         _report(preview.rebuild())
         serving = threading.Thread(target=server.serve_forever, name="briefgen-preview", daemon=True)
         serving.start()
@@ -339,7 +373,7 @@ def _report(state: State) -> None:
     """One line for a good build; each problem on stderr for a bad one, as `briefgen build` prints them."""
     if state.problems:
         for line in state.problems:
-            print(line, file=sys.stderr)
+            print(printable(line), file=sys.stderr)
         print(f"{len(state.problems)} problem(s); the preview shows them until they are fixed", file=sys.stderr, flush=True)
     elif state.written:
         print(f"built in {state.seconds:.1f} s: {state.written} file(s) written", flush=True)

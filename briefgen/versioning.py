@@ -75,22 +75,25 @@ def _committed_stamps(root: Path, paths: list[Path]) -> dict[Path, str]:
     try:
         status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *relative)
         dirty = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
-        log = _git(root, "log", "--format=%x00%h %cs", "--name-only", "--no-renames", "--", *relative)
+        # -z: names come unquoted whatever their characters (git quotes 'genève.yaml' otherwise)
+        log = _git(root, "log", "-z", "--format=%x01%h %cs", "--name-only", "--no-renames", "--", *relative)
     except (OSError, subprocess.SubprocessError):
         return {}
     stamps: dict[Path, str] = {}
     commit = ""
-    for line in log.splitlines():
-        if line.startswith("\0"):
-            short, day = line[1:].split()
+    for entry in log.split("\0"):
+        entry = entry.strip("\n")
+        if entry.startswith("\x01"):
+            header, _, entry = entry[1:].partition("\n")
+            short, day = header.split()
             commit = f"{short} ({day})"
-        elif line in relative and line not in dirty and relative[line] not in stamps:
-            stamps[relative[line]] = commit
+        if entry in relative and entry not in dirty and relative[entry] not in stamps:
+            stamps[relative[entry]] = commit
     return stamps
 
 
 def _git(root: Path, *args: str) -> str:
     import subprocess
 
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root, capture_output=True, text=True, timeout=60, check=True)
     return result.stdout

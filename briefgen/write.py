@@ -3,6 +3,11 @@
 Paths are derived here and nowhere else. Every file is written to a temporary sibling, flushed
 to disk and renamed over the old one, so a reader (or a later run) sees either the previous
 file or the new one, never half of one. Temporaries left by a killed run are swept next time.
+
+One build at a time writes a folder: it holds an exclusive lock (flock) on OUT/.briefgen-lock,
+which names its process, from the sweep until its manifest is written; another build into the
+same folder waits for it. A temporary's name carries its writer's process id, so a sweep never
+removes the file of a writer still running (a site index being written outside the lock, say).
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from .errors import EnvironmentProblem, UsageError
 
 TEMP_PREFIX = ".briefgen-tmp-"
 MAX_NAME_BYTES = 80
+LOCK_NAME = ".briefgen-lock"
+
+_held: dict[Path, int] = {}
+"""Output folders this process has locked, with the lock file's descriptor."""
 
 
 def output_path(out_dir: Path, negotiation: str, as_of: str, round_id: str, template: str, fmt: str) -> Path:
@@ -47,18 +56,76 @@ def safe_name(name: str) -> str:
 
 
 def prepare_output(out_dir: Path) -> None:
-    """Make sure `out_dir` can be written, and remove temporaries a killed run left behind."""
+    """Make sure `out_dir` can be written, lock it for this build (waiting for another build that
+    holds it), and remove temporaries whose writer is gone. release_output() ends the build's hold."""
     import tempfile  # only when writing: not on the no-op rebuild's path
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=TEMP_PREFIX):
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=_temp_prefix()):
             pass
+        _lock(out_dir)
     except OSError as error:
         raise EnvironmentProblem(f"{out_dir}: cannot write the output folder ({error.strerror})") from None
     for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):
-        if leftover.is_file():
+        if leftover.is_file() and not _writer_alive(leftover.name):
             leftover.unlink(missing_ok=True)
+
+
+def release_output(out_dir: Path) -> None:
+    """Let the next build into `out_dir` start; nothing if this process does not hold it."""
+    import fcntl
+
+    descriptor = _held.pop(out_dir.resolve(), None)
+    if descriptor is not None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
+
+
+def _lock(out_dir: Path) -> None:
+    import fcntl
+
+    key = out_dir.resolve()
+    if key in _held:
+        return
+    descriptor = os.open(key / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            import logging
+
+            from .errors import printable
+
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "another process"
+            logging.getLogger(__name__).warning(
+                "waiting for process %s, which is building into %s", printable(holder), printable(out_dir)
+            )
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    _held[key] = descriptor
+
+
+def _temp_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named a temporary (.briefgen-tmp-<pid>-...) is still running."""
+    pid = name.removeprefix(TEMP_PREFIX).partition("-")[0]
+    if not pid.isdigit():
+        return False  # an older briefgen's name: its writer is long gone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, but another user's
+    return True
 
 
 def write_atomic(path: Path, content: bytes) -> bool:
@@ -69,7 +136,7 @@ def write_atomic(path: Path, content: bytes) -> bool:
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix())
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(content)

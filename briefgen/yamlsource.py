@@ -5,6 +5,9 @@ UTF-8, one document, a mapping at the root, YAML 1.2 core-schema scalars (`NO` s
 `1:30` stays text, dates stay text until the schema reads them). Anchors, aliases, merge keys,
 tags and deep nesting are refused, so nothing can expand or recurse out of proportion. The
 value tree is built from ruamel.yaml's event stream with an explicit stack, never recursion.
+Text that would hide or reorder what a reader sees (control characters, bidi overrides, an
+isolate left open) or break an XML output (noncharacters) is refused where it is written, and
+the syntax errors people really make come with what to do about them.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
 )
 
+from .discover import MAX_FILE_BYTES, read_capped
 from .errors import Problem
 
-MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24
 
 Key = str | int
@@ -46,6 +49,13 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 # Lone surrogates cannot be written as UTF-8; C0/C1 controls other than tab and newline only hide text.
 _FORBIDDEN_CHAR = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Noncharacters, and what XML 1.0 cannot carry (a feed with one is not well-formed).
+_NONCHARACTER = re.compile(
+    "[\ufdd0-\ufdef" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]"
+)
+# Overrides and embeddings reorder all the text that follows them, beyond the value they are in.
+_BIDI_OVERRIDE = re.compile("[\u202a-\u202e]")
+_ISOLATE_OPEN, _ISOLATE_CLOSE = "\u2066\u2067\u2068", "\u2069"
 _RAW_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, CR and LF are fine
 MAX_NUMBER_DIGITS = 30
 
@@ -79,7 +89,7 @@ class YamlProblems(Exception):
 def read_yaml(path: Path, raw: bytes | None = None) -> YamlDocument:
     """Parse `path` (or `raw`, its bytes) or raise YamlProblems listing every problem found."""
     if raw is None:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     text = _decode(path, raw)
     return _Builder(path).build(text)
 
@@ -92,7 +102,11 @@ def _decode(path: Path, raw: bytes) -> str:
         return YamlProblems([Problem(path, line, col, "", message)])
 
     if len(raw) > MAX_FILE_BYTES:
-        raise fail(0, f"file is {len(raw):,} bytes; a fact sheet may be at most {MAX_FILE_BYTES:,} bytes")
+        try:  # only the first bytes past the cap were read: the file itself says how big it is
+            size = max(len(raw), path.stat().st_size)
+        except OSError:
+            size = len(raw)
+        raise fail(0, f"file is {size:,} bytes; a fact sheet may be at most {MAX_FILE_BYTES:,} bytes")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise fail(0, "file is UTF-16; save it as UTF-8")
     if b"\x00" in raw:
@@ -102,10 +116,11 @@ def _decode(path: Path, raw: bytes) -> str:
     except UnicodeDecodeError as error:
         raise fail(error.start, f"invalid UTF-8 ({error.reason}); save the file as UTF-8") from None
     text = text.removeprefix("\ufeff")
-    if bad := _RAW_CONTROL_CHAR.search(text):
+    if bad := _RAW_CONTROL_CHAR.search(text) or _NONCHARACTER.search(text):
         line = text.count("\n", 0, bad.start()) + 1
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise YamlProblems([Problem(path, line, col, "", f"control character U+{ord(bad.group()):04X} is not allowed in a fact sheet")])
+        kind = "noncharacter" if _NONCHARACTER.match(bad.group()) else "control character"
+        raise YamlProblems([Problem(path, line, col, "", f"{kind} U+{ord(bad.group()):04X} is not allowed in a fact sheet")])
     return text
 
 
@@ -178,8 +193,8 @@ class _Builder:
                         self.problem(event.start_mark, f"number has {len(event.value)} digits; at most {MAX_NUMBER_DIGITS} are allowed")
                         continue
                     value = event.value if event.style else _resolve_plain(event.value)
-                    if isinstance(value, str) and (bad := _FORBIDDEN_CHAR.search(value)):
-                        self.problem(event.start_mark, f"text holds the character U+{ord(bad.group()):04X}, which a fact sheet may not contain")
+                    if isinstance(value, str) and (refusal := _refused_character(value)):
+                        self.problem(event.start_mark, refusal)
                         value = ""
                     if not stack:
                         root = value
@@ -200,6 +215,7 @@ class _Builder:
             at_end = "end of stream" in (error.problem or "") and error.context_mark is not None
             mark = error.context_mark if at_end or error.problem_mark is None else error.problem_mark
             message = " ".join(part for part in (error.context, error.problem) if part)
+            message += _syntax_hint(error.problem or "", text, mark)
             self.problems.append(
                 Problem(self.path, mark.line + 1, mark.column + 1, "", f"YAML syntax error: {message}")
             )
@@ -275,6 +291,54 @@ class _Builder:
         if not pending.startswith("\0"):
             container[pending] = value
         frame[2] = None
+
+
+def _refused_character(value: str) -> str | None:
+    """Why a text value cannot be in a fact sheet, or None: controls, noncharacters, and bidi
+    controls that would reorder text outside the value (isolates are fine when they close)."""
+    if bad := _FORBIDDEN_CHAR.search(value):
+        return f"text holds the character U+{ord(bad.group()):04X}, which a fact sheet may not contain"
+    if bad := _NONCHARACTER.search(value):
+        return f"text holds the noncharacter U+{ord(bad.group()):04X}, which a fact sheet may not contain (it cannot be written in XML)"
+    if bad := _BIDI_OVERRIDE.search(value):
+        return (
+            f"text holds the bidirectional control U+{ord(bad.group()):04X}, which reorders the text around it; "
+            "remove it (an isolate, U+2066 to U+2069, may be used if it is closed within the value)"
+        )
+    depth = 0
+    for char in value:
+        if char in _ISOLATE_OPEN:
+            depth += 1
+        elif char == _ISOLATE_CLOSE:
+            depth -= 1
+            if depth < 0:
+                return "text holds U+2069 (pop directional isolate) with no isolate open before it; remove it"
+    if depth:
+        return "text opens a directional isolate (U+2066, U+2067 or U+2068) that it does not close with U+2069; close it or remove it"
+    return None
+
+
+def _syntax_hint(problem: str, text: str, mark: Any) -> str:
+    """What to do about the syntax errors people really make, in their own words."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "mapping values are not allowed" in problem:
+        pair = re.match(r"\s*(?:-\s+)?([^\s:#][^:#]*):\s+(.*?)\s*$", line)
+        key, rest = (pair.group(1), re.sub(r"\s+#.*$", "", pair.group(2))) if pair else ("summary", "the text: with a colon")
+        quoted = '"' + rest.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return (
+            f"; a ': ' inside a value starts a new key. If this is text, put it in quotes ({key}: {quoted}) "
+            f"or write it as a block scalar ('{key}: >-', then the text on the next lines, indented)"
+        )
+    if "cannot start any token" in problem:
+        char = line[mark.column] if mark.column < len(line) else "?"
+        if char == "\t":
+            return "; indent with spaces: YAML does not allow tabs there"
+        before, value = line[: mark.column].strip(), line[mark.column :].strip()
+        return f"; a value cannot start with '{char}' unless it is quoted: write {before} \"{value}\"".replace("write  ", "write ")
+    if "block sequence entries are not allowed" in problem:
+        return "; a list item ('- ') goes on its own line, indented under its key"
+    return ""
 
 
 def _plain_text(value: Any) -> str:

@@ -27,13 +27,14 @@ from briefgen.compare import (
     IssueRef,
     PersonChange,
     PersonRef,
+    SheetSince,
     ValueChange,
     as_markdown,
     as_text,
     compare,
     compare_revision,
 )
-from briefgen.errors import InvalidFactSheets, UsageError
+from briefgen.errors import UsageError
 from briefgen.models import FactSheet
 from briefgen.yamlsource import read_yaml
 
@@ -515,14 +516,14 @@ def change_cn_exports(london: Path) -> None:
 def test_one_changed_figure_is_all_that_is_reported(repo: Path, examples_copy: Path) -> None:
     london = examples_copy / LONDON.name
     change_cn_exports(london)
-    assert compare_revision("HEAD", [london]) == [(london, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
+    assert compare_revision("HEAD", [london]) == [SheetSince(london, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
 
 
 def test_a_folder_compares_every_sheet_in_it(repo: Path, examples_copy: Path) -> None:
     change_cn_exports(examples_copy / LONDON.name)
     assert compare_revision("HEAD", [examples_copy]) == [
-        (examples_copy / GENEVA.name, Comparison()),
-        (examples_copy / LONDON.name, Comparison(figures_moved=(CN_EXPORTS_MOVE,))),
+        SheetSince(examples_copy / GENEVA.name, Comparison()),
+        SheetSince(examples_copy / LONDON.name, Comparison(figures_moved=(CN_EXPORTS_MOVE,))),
     ]
 
 
@@ -533,14 +534,15 @@ def test_an_earlier_revision_and_relative_paths(
     git(repo, "commit", "-q", "-am", "May exports revised")
     monkeypatch.chdir(repo)
     relative = Path("briefs/us-china") / LONDON.name
-    assert compare_revision("HEAD", [relative]) == [(relative, Comparison())]
-    assert compare_revision("HEAD~1", [relative]) == [(relative, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
+    assert compare_revision("HEAD", [relative]) == [SheetSince(relative, Comparison())]
+    assert compare_revision("HEAD~1", [relative]) == [SheetSince(relative, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
 
 
 def test_a_file_added_since_the_revision_is_all_added(repo: Path) -> None:
     new = repo / "briefs" / "new.yaml"
     new.write_text(MINIMAL_SHEET, encoding="utf-8")
-    ((path, c),) = compare_revision("HEAD", [new])
+    (found,) = compare_revision("HEAD", [new])
+    path, c = found.path, found.comparison
     assert path == new
     assert c == Comparison(
         issues_added=(IssueRef("tariffs", "Tariffs"),),
@@ -576,8 +578,10 @@ def test_an_invalid_sheet_at_the_revision_is_reported_located(repo: Path) -> Non
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "a bad sheet")
     path.write_text(MINIMAL_SHEET, encoding="utf-8")
-    with pytest.raises(InvalidFactSheets) as raised:
-        compare_revision("HEAD", [path])
-    (problem,) = raised.value.problems
+    (found,) = compare_revision("HEAD", [path])
+    assert found.comparison is None and found.note is not None
     # MINIMAL_SHEET line 17 is '  status: final'; the value starts in column 11.
-    assert str(problem).startswith("HEAD:briefs/sheet.yaml:17:11: briefing.status: expected one of 'draft' or 'final'")
+    assert found.note.startswith(
+        "not compared: its version at HEAD is not a valid fact sheet: "
+        "HEAD:briefs/sheet.yaml:17:11: briefing.status: expected one of 'draft' or 'final'"
+    )

@@ -178,4 +178,4 @@ def test_an_unwritable_template_cache_only_costs_time(write_sheet: Callable[...,
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert len(list((tmp_path / "out").rglob("*.*"))) == 3  # md, html, and the manifest
+    assert len(list((tmp_path / "out").rglob("*.*"))) == 4  # md, html, the manifest and the build lock

@@ -362,3 +362,41 @@ def wait_for_url(lines: queue.Queue[str], process: subprocess.Popen[str], deadli
         if line.startswith("serving "):
             return line.split()[1]
     raise AssertionError(f"no 'serving http://...' line; the command printed: {''.join(seen)!r}")
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 300, "/" + "%C3%A9" * 200 + ".html", "/us-china-trade/" + "x" * 256 + "/index.html"])
+def test_a_name_too_long_for_the_file_system_is_not_found(shared: Served, path: str) -> None:
+    """A 300-byte path segment is answered 404, not a dropped connection and a traceback."""
+    assert shared.get(path).status == 404
+
+
+def test_the_site_is_rebuilt_when_its_folder_is_deleted_while_serving(served: Served) -> None:
+    """Deleting OUT while serving: the root page starts a rebuild, and the site is back without any edit."""
+    shutil.rmtree(served.workspace / "out")
+    first = served.get("/")
+    assert first.status == 200 and "being built" in first.text
+    deadline = time.monotonic() + 60
+    while "being built" in served.get("/").text:
+        assert time.monotonic() < deadline, "the site was not rebuilt"
+        time.sleep(0.2)
+    assert served.get(LONDON_PAGE).status == 200
+    assert served.state()["error"] is None
+
+
+def test_the_command_stops_on_sigterm_with_143(examples_copy: Path) -> None:
+    """SIGTERM (a service manager stopping the preview) ends it as Ctrl-C does, but with 143."""
+    workspace = examples_copy.parent.parent
+    command = [str(Path(sys.executable).parent / "briefgen"), "serve", "briefs", "--port", "0", "--out", "OUT"]
+    process = subprocess.Popen(command, cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    try:
+        wait_for_url(lines, process, deadline=time.monotonic() + 120)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr

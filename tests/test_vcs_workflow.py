@@ -143,3 +143,63 @@ def test_warnings_can_be_chosen(write_sheet: Callable[..., Path], capsys: pytest
     assert "has no bio" not in run(capsys, "validate", "--checks", "freshness", str(sheet))[2]
     assert run(capsys, "validate", "--checks", "none", "--strict", str(sheet))[0] == 0
     assert run(capsys, "validate", "--checks", "spelling", str(sheet))[0] == 2
+
+
+def _repository_of_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Callable[..., None]]:
+    briefs = tmp_path / "briefs" / "us-china"
+    shutil.copytree(EXAMPLES, briefs)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "examples")
+    monkeypatch.chdir(tmp_path)
+    return briefs, git
+
+
+def test_diff_since_reports_a_deleted_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, git = _repository_of_examples(tmp_path, monkeypatch)
+    other = tmp_path / "briefs" / "other" / "talks.yaml"
+    other.parent.mkdir()
+    other.write_text(MINIMAL_SHEET, encoding="utf-8")
+    git("add", ".")
+    git("commit", "-q", "-m", "other talks")
+    other.unlink()
+    code, out, _ = run(capsys, "diff", "--since", "HEAD")
+    assert (code, out) == (0, "briefs/other/talks.yaml: deleted since HEAD\n")
+    code, out, _ = run(capsys, "diff", "--since", "HEAD", "briefs/other/talks.yaml")
+    assert (code, out) == (0, "briefs/other/talks.yaml: deleted since HEAD\n")
+    code, out, _ = run(capsys, "diff", "--since", "HEAD", "--format", "markdown")
+    assert "## briefs/other/talks.yaml\n\ndeleted since HEAD\n" in out
+    assert run(capsys, "diff", "--since", "HEAD", "briefs/never-there.yaml")[0] == 2
+
+
+def test_diff_since_follows_a_rename(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `git mv`, the sheet is compared with its old name: one changed figure, not a whole sheet added."""
+    briefs, git = _repository_of_examples(tmp_path, monkeypatch)
+    git("mv", "briefs/us-china/2025-06-london.yaml", "briefs/us-china/2025-06-london-round.yaml")
+    code, out, _ = run(capsys, "diff", "--since", "HEAD")
+    assert (code, out) == (0, "briefs/us-china/2025-06-london-round.yaml: renamed from briefs/us-china/2025-06-london.yaml since HEAD; no fact changed\n")
+    london = briefs / "2025-06-london-round.yaml"
+    london.write_text(london.read_text(encoding="utf-8").replace("value: 4.8\n", "value: 5.1\n"), encoding="utf-8")
+    code, out, _ = run(capsys, "diff", "--since", "HEAD")
+    assert code == 0 and "briefs/us-china/2025-06-london.yaml at HEAD" in out and "+0.3 pp" in out
+    assert "Added" not in out and "deleted" not in out
+
+
+def test_diff_since_reports_an_invalid_old_version_and_diffs_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    briefs, git = _repository_of_examples(tmp_path, monkeypatch)
+    geneva, london = briefs / "2025-05-geneva.yaml", briefs / "2025-06-london.yaml"
+    good = geneva.read_text(encoding="utf-8")
+    geneva.write_text(good.replace("  status: final\n", "  status: finished\n", 1), encoding="utf-8")
+    git("commit", "-q", "-am", "a bad sheet")
+    geneva.write_text(good, encoding="utf-8")
+    london.write_text(london.read_text(encoding="utf-8").replace("value: 4.8\n", "value: 5.1\n"), encoding="utf-8")
+    code, out, _ = run(capsys, "diff", "--since", "HEAD")
+    assert code == 0
+    [note] = [line for line in out.splitlines() if "not compared" in line]
+    assert note.startswith("briefs/us-china/2025-05-geneva.yaml: not compared: its version at HEAD is not a valid fact sheet: HEAD:briefs/us-china/2025-05-geneva.yaml:")
+    assert "briefing.status: expected one of 'draft' or 'final'" in note
+    assert "+0.3 pp" in out  # London's change is still shown

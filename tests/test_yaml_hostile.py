@@ -230,7 +230,8 @@ def test_hundred_thousand_deep_flow_sequence_returns_quickly() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "col", "message"),
     [
-        ("a: b: c\n", 1, 5, "mapping values are not allowed in this context"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed in this context; a ': ' inside a value starts a new key. "
+         "If this is text, put it in quotes (a: \"b: c\") or write it as a block scalar ('a: >-', then the text on the next lines, indented)"),
         ("a: 1\n\tb: 2\n", 2, 1, "while scanning a plain scalar found a tab character that violates indentation"),
     ],
     ids=["colon-in-plain-value", "tab-indentation"],
