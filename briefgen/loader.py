@@ -158,6 +158,8 @@ class _Loader:
 def _problem(doc: YamlDocument, loc: Loc, message: str, *, prefer_key: bool = False) -> Problem:
     if loc and loc[-1] == KEY:
         loc, prefer_key = loc[:-1], True
+    if loc[-1:] == ("text",) and loc not in doc.value_at and loc[:-1] in doc.value_at:
+        loc = loc[:-1]  # prose written plainly (`purpose: ...`) is read as {text: ...}: name it as written
     line, col = doc.locate(loc, prefer_key=prefer_key)
     return Problem(doc.path, line, col, field_path(loc), message)
 

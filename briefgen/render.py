@@ -274,6 +274,13 @@ def _attribute_text(value: str) -> str:
     return with_label(value)
 
 
+def _banner_colours(marking: str) -> tuple[str, str]:
+    """(band, ink) for a marking's banner on paper, as the HTML's coloured bands (briefgen/banners.py)."""
+    from .banners import BANNER_COLOURS
+
+    return BANNER_COLOURS.get(marking, ("#1f4e79", "#ffffff"))
+
+
 def _has_projection(figure: Figure) -> bool:
     return any(getattr(point, "projected", False) for series in figure.series for point in series.points)
 
@@ -595,6 +602,7 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
         "party_names": _party_names,
         "plain": _attribute_text,
         "projected": _has_projection,
+        "banner_colours": _banner_colours,
     }
     if is_html:
         filters["chart"] = _chart_data_url  # an SVG: escaped as markup, so never in Markdown

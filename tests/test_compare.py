@@ -184,7 +184,7 @@ def test_geneva_to_london_as_text(geneva_to_london: Comparison) -> None:
     assert issues[3] == "      status          open -> progressing"
     assert "  + lutnick  Howard Lutnick" in lines
     assert "  - liao-min     Liao Min" in lines
-    assert "Delegation of People's Republic of China" in lines
+    assert "China delegation" in lines
     assert "\x1b" not in text and text.endswith("\n") and not text.endswith("\n\n")
     assert all(len(line) <= 100 for line in lines if line.startswith("      "))
 
@@ -385,9 +385,9 @@ def test_as_text_lists_every_kind_with_markers_and_aligned_columns() -> None:
         "\n"
         "Commitments\n"
         "  ~ cut  China cuts tariffs\n"
-        "      claim of us  kept -> broken\n"
+        "      US says  kept -> broken\n"
         "\n"
-        "Delegation of United States\n"
+        "US delegation\n"
         "  + greer  Jamieson Greer\n"
     )
 
@@ -398,8 +398,8 @@ def test_as_text_puts_long_values_on_lines_of_their_own() -> None:
     text = as_text(compare(old, new), "A", "B")
     lines = text.splitlines()
     start = lines.index("  ~ tariffs  Tariffs") + 1
-    assert lines[start].startswith("      position of us  was: Cut them. Cut them.")
-    assert any(line.startswith("                      now: Cut them now.") for line in lines[start:])
+    assert lines[start].startswith("      US position  was: Cut them. Cut them.")
+    assert any(line.startswith("                   now: Cut them now.") for line in lines[start:])
     assert all(len(line) <= 100 for line in lines)
     assert " ".join(" ".join(lines[start:]).split()).count("Cut them now.") == 8
 
@@ -421,9 +421,9 @@ def test_as_markdown_lists_every_kind_with_bold_new_values() -> None:
         "## Commitments\n"
         "\n"
         "- Changed: China cuts tariffs (`cut`)\n"
-        "  - claim of us: kept → **broken**\n"
+        "  - US says: kept → **broken**\n"
         "\n"
-        "## Delegation of United States\n"
+        "## US delegation\n"
         "\n"
         "- Joined: Jamieson Greer (`greer`)\n"
     )

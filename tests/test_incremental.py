@@ -83,7 +83,7 @@ def test_a_changed_sheet_rebuilds_itself_and_the_round_after_it(examples_copy: P
     geneva.write_text(geneva.read_text(encoding="utf-8").replace("title: Geneva round", "title: Geneva talks"), encoding="utf-8")
     assert written_sheets(out, [examples_copy], options) == {geneva.name, london.name}
     london_md = (out / "us-china-trade" / "2025-06-09-london.md").read_text(encoding="utf-8")
-    assert "Compared with the Geneva talks" in london_md
+    assert "Since the Geneva talks" in london_md
     assert written_sheets(out, [examples_copy], options) == set()
 
 

@@ -103,8 +103,8 @@ def test_pages_read_in_words_with_every_briefings_status(site: Path) -> None:
         assert "(s)" not in page
         assert '<time datetime="2025-06-09">9 June 2025</time>' in page
         assert page.count('<span class="tag status-tag status-final">Final</span>') == 2
-        assert '<span class="tag marking-tag marking-official-sensitive">OFFICIAL-SENSITIVE</span>' in page
-    assert '<p class="marking marking-top marking-official-sensitive">OFFICIAL-SENSITIVE</p>' in index
+        assert '<span class="tag marking-tag marking-confidential">CONFIDENTIAL</span>' in page
+    assert '<p class="marking marking-top marking-confidential">CONFIDENTIAL</p>' in index
     summary = ET.parse(site / "feed.xml").getroot().findtext(f"{ATOM}entry/{ATOM}summary", "")
     assert summary.endswith("Final; as of 9 June 2025.")
 
