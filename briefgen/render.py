@@ -103,7 +103,7 @@ def _md_html(text: str) -> Markup:
         return html
     note_printed(marking)
     mark = _label_html(marking)
-    return Markup(html[:3] + mark + html[3:]) if html.startswith("<p>") else Markup(mark + html)
+    return Markup(str(html)[:3] + mark + str(html)[3:]) if html.startswith("<p>") else Markup(mark) + html
 
 
 def _label_html(marking: str) -> str:
