@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from .context import BriefingContext, build_context
 from .discover import template_folders
-from .errors import EnvironmentProblem
+from .errors import EnvironmentProblem, RenderError
 from .fonts import describe_missing, uncovered_characters
 from .onepager import selections
-from .pdf import Drawn, FitJob, PdfJob, PdfOptions
-from .render import Renderer
+from .pdf import Drawn, FitJob, PdfJob, PdfOptions, deadline
+from .render import Renderer, heaviest_field
 
 if TYPE_CHECKING:
     from .loader import LoadedSheet
@@ -95,8 +95,49 @@ class SheetOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_SHEET_RENDER_SECONDS = 60
+"""A sheet's text outputs (all formats and brief types) take well under a second; this is a bound."""
+MAX_PRODUCT_BYTES = 8_000_000
+"""A briefing's HTML is some 200 kB; a sheet that makes one this large would stall the PDF layout."""
+
+
 def render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> RenderedSheet:
-    """Render every text output of one valid sheet, and describe each of its PDFs as a job."""
+    """Render every text output of one valid sheet, and describe each of its PDFs as a job.
+    Bounded in time and in output size, so that a heavy sheet fails with a message naming it."""
+    heaviest_field.set((0.0, ""))
+    with deadline(MAX_SHEET_RENDER_SECONDS, str(loaded.path), "its Markdown and HTML", lambda: _heaviest(loaded)):
+        rendered = _render_sheet(loaded, task, options)
+    for path, content in rendered.files.items():
+        if len(content) > MAX_PRODUCT_BYTES:
+            raise RenderError(
+                f"{loaded.path}: {path.name} would be {len(content):,} bytes, more than {MAX_PRODUCT_BYTES:,}; {_heaviest(loaded)}"
+            )
+    return rendered
+
+
+def _heaviest(loaded: LoadedSheet) -> str:
+    """What to shorten: the slowest Markdown field converted, else the sheet's longest field."""
+    from .loader import field_path
+
+    seconds, text = heaviest_field.get()
+    if seconds > 0.5:
+        return f"its heaviest text field ({seconds:.1f} s to convert) begins '{' '.join(text.split())[:60]}': shorten or simplify it"
+    loc, length = max(_text_fields(loaded.sheet.model_dump(), ()), key=lambda found: found[1], default=((), 0))
+    return f"its longest text field is {field_path(loc)} ({length:,} characters): shorten it, or split the sheet"
+
+
+def _text_fields(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], int]]:
+    if isinstance(value, str):
+        yield loc, len(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_fields(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _text_fields(item, (*loc, index))
+
+
+def _render_sheet(loaded: LoadedSheet, task: SheetTask, options: BuildOptions) -> RenderedSheet:
     from . import __version__
 
     started = time.perf_counter()

@@ -82,7 +82,16 @@ def _tame_markdown(value: str) -> str:
                 f"line {number} of the text nests quotes ('>') or lists ('- ') {depth} levels deep; "
                 f"at most {MAX_MARKDOWN_NESTING} are allowed"
             )
+        if stripped.startswith("|") and (columns := stripped.strip().strip("|").count("|") + 1) > MAX_TABLE_COLUMNS:
+            raise ValueError(
+                f"line {number} of the text is a table row of {columns} columns; at most {MAX_TABLE_COLUMNS} fit a "
+                "page (split the table, or give the numbers as a figure's series)"
+            )
     return value
+
+
+MAX_TABLE_COLUMNS = 20
+"""A Markdown table wider than this cannot be read on a page, and costs the PDF layout dearly."""
 
 
 _INLINE_LINK = re.compile(r"\]\(\s*<?([^\s)>]*)")

@@ -296,7 +296,7 @@ def _weasyprint(options: PdfOptions) -> Iterator[Callable[[str, str], Any]]:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(errors)
     try:
-        with _deadline(MAX_RENDER_SECONDS, options.label), warnings.catch_warnings():
+        with deadline(MAX_RENDER_SECONDS, options.label), warnings.catch_warnings():
             # Pillow warns of a decompression bomb before it refuses one; refuse at the warning.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield lay_out
@@ -365,14 +365,14 @@ def _variant(options: PdfOptions) -> dict[str, Any]:
 
 
 @contextmanager
-def _deadline(seconds: int, label: str) -> Iterator[None]:
+def deadline(seconds: float, label: str, what: str = "the PDF", hint: Callable[[], str] = lambda: "simplify the briefing") -> Iterator[None]:
     """Bound a render's wall time (main thread only: that is where signals are delivered)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise RenderError(f"{label}: the PDF took longer than {seconds} s to render; simplify the briefing")
+        raise RenderError(f"{label}: {what} took longer than {seconds:g} s to render; {hint()}")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

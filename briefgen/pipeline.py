@@ -60,8 +60,9 @@ class BuildOptions:
             object.__setattr__(self, "release_max", ReleaseLimits.parse(self.release_max))
 
     def output_key(self) -> dict[str, object]:
-        """The options that change how every output looks (not which outputs, how fast, or where)."""
-        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates", "max_age_days", "release_max", "site", "include_drafts")}
+        """The options that change how outputs look (not which outputs, how fast, or where): turning
+        the site or drafts in it off and on adds or removes files, and redraws no PDF."""
+        return {key: value for key, value in asdict(self).items() if key in ("paper", "archival", "workspace_templates", "max_age_days", "release_max")}
 
     def outputs_for(self, summary: dict[str, Any]) -> dict[Path, tuple[str, str]]:
         """Every output path one sheet gets, with the (brief type, format) that makes it."""

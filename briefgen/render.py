@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -75,8 +76,13 @@ class MarkdownText(str):
 def markdown_to_html(text: str) -> Markup:
     """Markdown from a fact sheet as HTML that can carry no script, style, frame or unsafe URL.
 
-    Remembered by text: a briefing's site page and its brief types convert the same fields."""
+    Remembered by text: a briefing's site page and its brief types convert the same fields.
+    The slowest conversion is noted, so that a render that runs out of time can name it."""
+    started = time.perf_counter()
     html = _markdown_converter().reset().convert(text)
+    seconds = time.perf_counter() - started
+    if seconds > heaviest_field.get()[0]:
+        heaviest_field.set((seconds, text))
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -93,6 +99,10 @@ def _markdown_converter() -> markdown.Markdown:
     """One converter per process, reset before each use: building one (its extensions, their
     patterns) cost more than the conversions of a whole briefing."""
     return markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
+heaviest_field: ContextVar[tuple[float, str]] = ContextVar("briefgen_heaviest_field", default=(0.0, ""))
+"""The slowest Markdown field converted in this context, and its text: what to name when a render is too heavy."""
 
 
 def _md_html(text: str) -> Markup:

@@ -233,3 +233,34 @@ def test_the_preview_reloads_after_an_edit_and_shows_a_build_error_over_the_page
         server.shutdown()
         server.server_close()
 
+
+
+@pytest.mark.parametrize("status", ["final", "draft"])
+def test_printing_a_briefing_from_the_browser_marks_every_page(
+    tmp_path: Path, browser: Browser, examples_copy: Path, status: str
+) -> None:
+    """Chromium printing the full brief to A4: the product's marking at the top and the bottom of
+    every printed page, and DRAFT beside it on every page of a draft."""
+    from pypdf import PdfReader
+
+    london = examples_copy / "2025-06-london.yaml"
+    london.write_text(london.read_text(encoding="utf-8").replace("status: final", f"status: {status}"), encoding="utf-8")
+    out = tmp_path / "out"
+    build([london], BuildOptions(out_dir=out, formats=("html",), site=False))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    banner = "CONFIDENTIAL" + (" · DRAFT" if status == "draft" else "")
+    try:
+        for reader in guarded(browser):
+            page = reader.page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/{LONDON}.html")
+            page.pdf(path=str(tmp_path / "printed.pdf"), format="A4", prefer_css_page_size=True, print_background=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "printed.pdf").pages]
+    assert len(pages) > 5
+    for number, text in enumerate(pages, start=1):
+        lines = [line.strip() for line in text.splitlines()]
+        assert lines.count(banner) == 2, f"printed page {number} has its marking {lines.count(banner)} times"
+        assert ("DRAFT" in text) == (status == "draft")

@@ -169,3 +169,46 @@ def test_a_stopped_build_stops_its_workers_quietly_and_records_what_it_finished(
     while (leftover := subprocess.run(["pgrep", "-a", "-s", str(build.pid)], capture_output=True, text=True, check=False).stdout) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftover == "", "processes outlived the build"
+
+
+def test_turning_the_site_off_redraws_no_pdf(tmp_path: Path) -> None:
+    """--no-site removes the site and leaves every briefing as it was: no PDF is drawn again."""
+    from briefgen import BuildOptions, build
+
+    from .conftest import EXAMPLES
+
+    out = tmp_path / "out"
+    build([EXAMPLES], BuildOptions(out_dir=out, formats=("md", "pdf")))
+    pdf = out / "us-china-trade" / "2025-06-09-london.pdf"
+    before = pdf.stat().st_mtime_ns
+    result = build([EXAMPLES], BuildOptions(out_dir=out, formats=("md", "pdf"), site=False))
+    assert result.rebuilt == [] and pdf.stat().st_mtime_ns == before
+    assert not (out / "site").exists()
+
+
+def test_a_sheet_too_heavy_to_render_fails_naming_its_heaviest_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering is bounded in time and in output size; the error names the sheet and the field."""
+    from briefgen import BuildOptions, build, formats
+    from briefgen.errors import RenderError
+
+    from .conftest import LONDON
+
+    monkeypatch.setattr(formats, "MAX_PRODUCT_BYTES", 50_000)
+    with pytest.raises(RenderError, match=r"2025-06-london.yaml: 2025-06-09-london.html would be [\d,]+ bytes, more than 50,000; its longest text field is [a-z_\[\]0-9.]+ \([\d,]+ characters\)"):
+        build([LONDON], BuildOptions(out_dir=tmp_path / "a", formats=("html",), site=False))
+    monkeypatch.setattr(formats, "MAX_SHEET_RENDER_SECONDS", 0.001)
+    with pytest.raises(RenderError, match=r"2025-06-london.yaml: its Markdown and HTML took longer than 0.001 s"):
+        build([LONDON], BuildOptions(out_dir=tmp_path / "b", formats=("html",), site=False))
+
+
+def test_a_table_too_wide_for_a_page_is_refused_at_its_field(tmp_path: Path) -> None:
+    from briefgen.errors import InvalidFactSheets
+    from briefgen.loader import load
+
+    from .conftest import MINIMAL_SHEET
+
+    row = "|" + "a|" * 30
+    sheet = tmp_path / "wide.yaml"
+    sheet.write_text(MINIMAL_SHEET.replace("summary: Tariffs are high.", f"summary: '{row}'"), encoding="utf-8")
+    with pytest.raises(InvalidFactSheets, match=r"issues\[0\].summary: line 1 of the text is a table row of 30 columns; at most 20"):
+        load([sheet])

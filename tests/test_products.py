@@ -118,8 +118,10 @@ def test_draft_is_watermarked_on_every_page_and_final_nowhere(examples_copy: Pat
     london.write_text(london.read_text(encoding="utf-8").replace("status: final", "status: draft"), encoding="utf-8")
     build([london], BuildOptions(out_dir=tmp_path, formats=("pdf",), templates=TYPES))
     for brief_type in TYPES:
-        draft = pages_text(tmp_path / "us-china-trade" / pdf_name("2025-06-09-london", brief_type))
+        draft_pdf = tmp_path / "us-china-trade" / pdf_name("2025-06-09-london", brief_type)
+        draft = pages_text(draft_pdf)
         assert all("DRAFT" in text for text in draft), brief_type
+        assert str(PdfReader(draft_pdf).metadata.title).startswith("DRAFT: "), brief_type
         final = pages_text(products / pdf_name("2025-06-09-london", brief_type))
         assert not any("DRAFT" in text for text in final), brief_type  # the marking says DRAFT in capitals
 
