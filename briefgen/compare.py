@@ -679,7 +679,15 @@ def headlines(c: Comparison, sheet: FactSheet, limit: int = HEADLINES) -> list[s
     for item in c.commitments_changed:
         for change in item.compliance:
             who = names.get(change.field, change.field)
-            tell(90, f"{who} now says “{item.title}” was {_words(change.new)} (it said {_words(change.old)}).", item.title, change.old, change.new)
+            if str(change.new) == NO_CLAIM:
+                text = f"{who} no longer says whether “{item.title}” was kept (it said {_words(change.old)})."
+            elif str(change.new) == "not yet due":
+                text = f"{who} says “{item.title}” is not yet due (it said {_words(change.old)})."
+            elif str(change.old) == NO_CLAIM:
+                text = f"{who} now says “{item.title}” was {_words(change.new)} (it had said nothing)."
+            else:
+                text = f"{who} now says “{item.title}” was {_words(change.new)} (it said {_words(change.old)})."
+            tell(90, text, item.title, change.old, change.new)
     for ref in c.issues_added:
         tell(85 if priority.get(ref.id) == "high" else 60, f"New on the agenda: {ref.title}.", ref.title)
     for ref in c.issues_dropped:
