@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,3 +114,15 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("briefgen-cache")
     os.environ["BRIEFGEN_CACHE_DIR"] = str(folder)
     return folder
+
+
+def strings_in(value: object) -> Iterator[str]:
+    """Every string in a dumped fact sheet (dicts and lists walked), for tests that search outputs for them."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)

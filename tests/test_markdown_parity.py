@@ -12,7 +12,7 @@ import pytest
 from briefgen import BuildOptions, build
 from briefgen.loader import load
 
-from .conftest import REPO
+from .conftest import REPO, strings_in
 
 SHEETS = [REPO / "briefs" / "us-china", REPO / "briefs" / "wto-mc13", REPO / "tests" / "sheets"]
 TYPES = ("full", "onepager", "talking-points")
@@ -23,7 +23,7 @@ def flat(text: str) -> str:
 
 
 def html_text(page: str) -> str:
-    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return flat(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
@@ -36,20 +36,9 @@ def markdown_text(page: str) -> str:
 def sheet_strings() -> set[str]:
     """Every piece of prose in the sheets that holds no Markdown of its own."""
     found: set[str] = set()
-
-    def walk(value: object) -> None:
-        if isinstance(value, str) and len(value) > 3 and not re.search(r"[*_`\[\]<>|#\\]", value):
-            found.add(flat(value))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
     for folder in SHEETS:
         for loaded in load([folder]):
-            walk(loaded.sheet.model_dump())
+            found.update(flat(value) for value in strings_in(loaded.sheet.model_dump()) if len(value) > 3 and not re.search(r"[*_`\[\]<>|#\\]", value))
     return found
 
 

@@ -25,7 +25,7 @@ from briefgen.cli import main
 from briefgen.loader import load
 from briefgen.markings import SCHEMES, rank, scheme_for
 
-from .conftest import REPO
+from .conftest import REPO, strings_in
 
 SHEETS = REPO / "tests" / "sheets"
 ALL_TYPES = ("full", "onepager", "talking-points")
@@ -108,7 +108,7 @@ def blocks(path: Path, raw: str) -> list[str]:
     """What a reader takes as one piece: an HTML block (paragraph, list item, table cell, heading)
     or attribute, a Markdown line or table cell, a PDF page (where blocks cannot be told apart)."""
     if path.suffix == ".html":
-        body = re.sub(r"<(style|script)\b.*?</\1>", " ", raw, flags=re.S)
+        body = re.sub(r"<(style|script)\b.*?</\1>", " ", raw, flags=re.DOTALL)
         attributes = [html.unescape(value) for value in re.findall(r'(?:alt|data-label)="([^"]*)"', body)]
         pieces = re.split(r"</?(?:p|li|td|th|dd|dt|h[1-6]|div|caption|figcaption|tr|ul|ol|dl|table|section|article|header|footer|title|nav)\b[^>]*>", body)
         return [flat(html.unescape(re.sub(r"<[^>]+>", " ", piece))) for piece in pieces] + attributes
@@ -170,19 +170,9 @@ def _banner(path: Path, raw: str) -> str | None:
 def _portion_texts() -> dict[str, str]:
     """Each marker → the whole text of the field that holds it in its sheet."""
     found: dict[str, str] = {}
-
-    def walk(value: object) -> None:
-        if isinstance(value, str):
-            found.update((marker.group(0), value) for marker in MARKER.finditer(value))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
     for loaded in load(sorted(SHEETS.glob("*.yaml"))):
-        walk(loaded.sheet.model_dump())
+        for value in strings_in(loaded.sheet.model_dump()):
+            found.update((marker.group(0), value) for marker in MARKER.finditer(value))
     return found
 
 
