@@ -63,18 +63,9 @@ def test_diff_needs_two_sheets(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_diff_since_a_revision_reports_the_changed_figure_only(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """In a real repository, changing one figure shows that figure, its delta and nothing else."""
-    briefs = tmp_path / "briefs" / "us-china"
-    shutil.copytree(EXAMPLES, briefs)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-q", "-m", "examples")
+    briefs, _ = _repository_of_examples(tmp_path, monkeypatch)
     london = briefs / "2025-06-london.yaml"
     london.write_text(london.read_text(encoding="utf-8").replace("value: 4.8\n", "value: 5.1\n"), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "diff", "--since", "HEAD", "--format", "markdown")
     assert code == 0
     assert "cn-exports-may-yoy" in out and "+4.8%" in out and "+5.1%" in out and "+0.3 pp" in out
