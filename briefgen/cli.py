@@ -259,9 +259,9 @@ def _diff(paths: list[Path], since: str | None, output: str) -> int:
         if result.comparison is None:
             shown.append(f"{result.path}: {result.note}" if output == "text" else f"## {result.path}\n\n{result.note}\n")
         elif output == "markdown" and (not result.comparison.is_empty or result.was is None):
-            shown.append(as_markdown(result.comparison, old_label, str(result.path), level=2))
+            shown.append(as_markdown(result.comparison, old_label, str(result.path), level=2, markings=result.markings))
         elif not result.comparison.is_empty:
-            shown.append(as_text(result.comparison, old_label, str(result.path)))
+            shown.append(as_text(result.comparison, old_label, str(result.path), markings=result.markings))
         elif result.was is not None:
             renamed = f"renamed from {result.was} since {since}; no fact changed"
             shown.append(f"{result.path}: {renamed}" if output == "text" else f"## {result.path}\n\n{renamed.capitalize()}.\n")

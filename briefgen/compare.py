@@ -534,6 +534,8 @@ class SheetSince:
     """Its path at the revision (relative to the repository), when it has been renamed since."""
     note: str | None = None
     """Why it was not compared: deleted since, or not a valid fact sheet at the revision."""
+    markings: tuple[str, ...] = ()
+    """The two versions' own markings: with every label printed, they make the report's banner."""
 
 
 def compare_revision(rev: str, paths: list[Path]) -> list[SheetSince]:
@@ -560,7 +562,10 @@ def compare_revision(rev: str, paths: list[Path]) -> list[SheetSince]:
         except InvalidFactSheets as error:
             results.append(SheetSince(path, None, was, _invalid_note(rev, error)))
             continue
-        results.append(SheetSince(path, compare(before, loaded.sheet), was))
+        new = loaded.sheet
+        comparison = compare(labelled_previous(before, new) if before else None, labelled(new))
+        markings = (*([before.briefing.marking] if before else []), new.briefing.marking)
+        results.append(SheetSince(path, comparison, was, markings=markings))
     results.extend(_deleted_since(rev, paths, commits, renames))
     return results
 

@@ -501,6 +501,8 @@ def repo(tmp_path: Path, examples_copy: Path, monkeypatch: pytest.MonkeyPatch) -
     return tmp_path
 
 
+BOTH_UNCLASSIFIED = ("UNCLASSIFIED", "UNCLASSIFIED")
+"""The bundled examples' own markings, then and now: the report's banner starts from them."""
 CN_EXPORTS_MOVE = FigureMove(
     "cn-exports-may-yoy", "China's exports, year on year",
     Decimal("4.8"), Decimal("5.2"), "%", "+4.8%", "+5.2%", Decimal("0.4"), "+0.4 pp", "up",
@@ -516,14 +518,14 @@ def change_cn_exports(london: Path) -> None:
 def test_one_changed_figure_is_all_that_is_reported(repo: Path, examples_copy: Path) -> None:
     london = examples_copy / LONDON.name
     change_cn_exports(london)
-    assert compare_revision("HEAD", [london]) == [SheetSince(london, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
+    assert compare_revision("HEAD", [london]) == [SheetSince(london, Comparison(figures_moved=(CN_EXPORTS_MOVE,)), markings=BOTH_UNCLASSIFIED)]
 
 
 def test_a_folder_compares_every_sheet_in_it(repo: Path, examples_copy: Path) -> None:
     change_cn_exports(examples_copy / LONDON.name)
     assert compare_revision("HEAD", [examples_copy]) == [
-        SheetSince(examples_copy / GENEVA.name, Comparison()),
-        SheetSince(examples_copy / LONDON.name, Comparison(figures_moved=(CN_EXPORTS_MOVE,))),
+        SheetSince(examples_copy / GENEVA.name, Comparison(), markings=BOTH_UNCLASSIFIED),
+        SheetSince(examples_copy / LONDON.name, Comparison(figures_moved=(CN_EXPORTS_MOVE,)), markings=BOTH_UNCLASSIFIED),
     ]
 
 
@@ -534,8 +536,8 @@ def test_an_earlier_revision_and_relative_paths(
     git(repo, "commit", "-q", "-am", "May exports revised")
     monkeypatch.chdir(repo)
     relative = Path("briefs/us-china") / LONDON.name
-    assert compare_revision("HEAD", [relative]) == [SheetSince(relative, Comparison())]
-    assert compare_revision("HEAD~1", [relative]) == [SheetSince(relative, Comparison(figures_moved=(CN_EXPORTS_MOVE,)))]
+    assert compare_revision("HEAD", [relative]) == [SheetSince(relative, Comparison(), markings=BOTH_UNCLASSIFIED)]
+    assert compare_revision("HEAD~1", [relative]) == [SheetSince(relative, Comparison(figures_moved=(CN_EXPORTS_MOVE,)), markings=BOTH_UNCLASSIFIED)]
 
 
 def test_a_file_added_since_the_revision_is_all_added(repo: Path) -> None:
