@@ -15,7 +15,7 @@ from .models import FactSheet, IfRaised, Issue, MarkedLine, TalkingPoint
 
 MAX_POINTS = 6
 """Points and lines on one card; the card says how many more are in the full brief."""
-SAME_POINT = 0.5
+SAME_POINT = 0.4
 """Two lines say the same when this share of the shorter one's words is in the other."""
 _WORD = re.compile(r"[\w%]+")
 _STOP = frozenset(
@@ -36,12 +36,22 @@ class Card:
 
 
 def cards(sheet: FactSheet) -> list[Card]:
-    """A card per issue, in the sheet's order, and one for general points if there are any."""
-    found = [_card(issue, [point for point in sheet.talking_points if point.issue == issue.id]) for issue in sheet.issues]
+    """A card per issue with something to say, in the sheet's order, and one for general points
+    if there are any (`quiet_issues` names the issues left without a card)."""
+    found = [card for issue in sheet.issues if not _quiet(card := _card(issue, [p for p in sheet.talking_points if p.issue == issue.id]))]
     general = [point for point in sheet.talking_points if point.issue is None]
     if general:
         found.append(Card(None, general[:MAX_POINTS], [], [], max(0, len(general) - MAX_POINTS)))
     return found
+
+
+def quiet_issues(sheet: FactSheet) -> list[Issue]:
+    """Issues with nothing prepared to say or answer: a card of their own would be blank."""
+    return [issue for issue in sheet.issues if _quiet(_card(issue, [p for p in sheet.talking_points if p.issue == issue.id]))]
+
+
+def _quiet(card: Card) -> bool:
+    return not (card.points or card.lines or card.if_raised)
 
 
 def _card(issue: Issue, points: list[TalkingPoint]) -> Card:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .cards import Card, cards
+from .cards import Card, cards, quiet_issues
 from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare, headlines
 from .formatting import format_date, format_number
@@ -76,6 +76,11 @@ class BriefingContext:
     @cached_property
     def cards(self) -> list[Card]:
         return cards(self.sheet)
+
+    @cached_property
+    def quiet_issues(self) -> list[Issue]:
+        """Issues the talking-points card has nothing for: it names them instead of printing blank cards."""
+        return quiet_issues(self.sheet)
 
     @cached_property
     def negotiators(self) -> list[Party]:

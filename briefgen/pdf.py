@@ -319,9 +319,24 @@ def _breakable(html: str) -> str:
     CSS alone cannot wrap a long word in a table cell without harm: `overflow-wrap: anywhere`
     lets a cell shrink below its longest ordinary word ("progressin/g"), and `break-word` leaves
     the table as wide as the word, past the margin. A break inside such a word keeps columns
-    as they were and the word on the page. Text only: tags, comments, styles are left alone.
+    as they were and the word on the page. Text only: tags, comments, styles are left alone, and
+    so are headings, which become the PDF's bookmarks (print.css wraps them with CSS instead).
     """
-    return _TAG_OR_TEXT.sub(lambda match: match[0] if match[0].startswith("<") else _LONG_WORD.sub(_break_word, match[0]), html)
+    depth = 0
+
+    def text_or_tag(match: re.Match[str]) -> str:
+        nonlocal depth
+        piece = match[0]
+        if piece.startswith("<"):
+            depth += 1 if _HEADING_OPEN.match(piece) else -1 if _HEADING_CLOSE.match(piece) and depth else 0
+            return piece
+        return piece if depth else _LONG_WORD.sub(_break_word, piece)
+
+    return _TAG_OR_TEXT.sub(text_or_tag, html)
+
+
+_HEADING_OPEN = re.compile(r"<h[1-6]\b", re.IGNORECASE)
+_HEADING_CLOSE = re.compile(r"</h[1-6]\s*>", re.IGNORECASE)
 
 
 def _break_word(match: re.Match[str]) -> str:

@@ -340,7 +340,10 @@ def _record(loaded: LoadedSheet, task: SheetTask, banner: str) -> SheetRecord:
 def _summary(loaded: LoadedSheet) -> dict[str, Any]:
     """What the site and the next build need to know of a sheet without loading it again (its
     marking, as printed on its page, is added once the page is rendered)."""
+    from .logistics import meeting_place
+
     sheet = loaded.sheet
+    place = meeting_place(sheet.round)
     return {
         "negotiation": sheet.negotiation.id,
         "negotiation_title": sheet.negotiation.title,
@@ -351,6 +354,7 @@ def _summary(loaded: LoadedSheet) -> dict[str, Any]:
         "end": sheet.round.end.isoformat(),
         "city": sheet.round.city,
         "country": sheet.round.country,
+        "place": place[:1].upper() + place[1:],
         "as_of": sheet.briefing.as_of.isoformat(),
         "marking": sheet.briefing.marking,
         "status": sheet.briefing.status,

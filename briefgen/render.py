@@ -117,7 +117,8 @@ def _md_html(text: str) -> Markup:
 
 
 def _label_html(marking: str) -> str:
-    return f'<span class="portion-mark">{label(marking)}</span> '
+    """Plain text, as US portion marks are: an element inside a link would break its PDF tagging."""
+    return f"{label(marking)} "
 
 
 def _unwrap_single_paragraph(html: str) -> str:

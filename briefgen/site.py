@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formatting import format_date, format_date_range
 from .manifest import Manifest
-from .markings import highest, scheme_for
+from .markings import SCHEMES, highest, scheme_for
 from .render import Renderer
 from .write import output_path, safe_name, write_atomic
 
@@ -39,8 +39,10 @@ class Listing:
     number: int
     start: str
     end: str
-    city: str
-    country: str
+    city: str | None
+    country: str | None
+    place: str
+    """Where the round meets, in words: 'In London, United Kingdom', 'By video conference'."""
     as_of: str
     marking: str
     status: str
@@ -90,7 +92,7 @@ def _listings(options: BuildOptions, manifest: Manifest, root: Path) -> list[Lis
         page = output_path(root, summary["negotiation"], summary["as_of"], summary["round"], "full", "html")
         if not page.is_file():
             continue
-        fields = {key: summary[key] for key in Listing.__dataclass_fields__ if key != "href"}
+        fields = {key: summary.get(key, "") for key in Listing.__dataclass_fields__ if key != "href"}
         found.append(Listing(**fields, href=page.relative_to(root).as_posix()))
     return sorted(found, key=lambda listing: (listing.as_of, listing.start), reverse=True)
 
@@ -104,10 +106,21 @@ def _by_negotiation(listings: Iterable[Listing]) -> dict[str, list[Listing]]:
 
 def _page(listings: list[Listing], **extra: Any) -> dict[str, Any]:
     """Variables every site page has: its banner is the highest marking of what it lists."""
-    markings = [listing.marking for listing in listings]
+    return {"banner": page_banner([listing.marking for listing in listings]), "listings": listings, **extra}
+
+
+def page_banner(markings: list[str]) -> str:
+    """The highest marking listed. Briefings of both schemes: SECRET and TOP SECRET, which both
+    share and rank above every other level, if one is listed; else the highest of each scheme."""
+    if not markings:
+        return "UNMARKED"
     scheme = scheme_for(markings)
-    banner = highest(markings, scheme) if markings and scheme else (" / ".join(sorted(set(markings))) or "UNMARKED")
-    return {"banner": banner, "listings": listings, **extra}
+    if scheme is not None:
+        return highest(markings, scheme) or "UNMARKED"
+    shared = [marking for marking in markings if marking in ("SECRET", "TOP SECRET")]
+    if shared:
+        return "TOP SECRET" if "TOP SECRET" in shared else "SECRET"
+    return " / ".join(highest([m for m in markings if m in order]) or "" for order in SCHEMES.values() if set(order) & set(markings))
 
 
 def _atom_feed(listings: list[Listing]) -> bytes:
@@ -128,7 +141,7 @@ def _atom_feed(listings: list[Listing]) -> bytes:
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(listing.as_of)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=listing.href)
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = (
-            f"Round {listing.number}, {listing.dates}, {listing.city}, {listing.country}. "
+            f"Round {listing.number}, {listing.dates}, {listing.place}. "
             f"Marking {listing.marking}; {listing.status.capitalize()}; as of {listing.as_of_text}."
         )
     ET.indent(feed)
