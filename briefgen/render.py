@@ -618,4 +618,38 @@ def _environment(fmt: TextFormat, workspace: Path | None, generation: str) -> Im
     if is_html:
         filters["chart"] = _chart_data_url  # an SVG: escaped as markup, so never in Markdown
     environment.filters.update(filters)
+    for name in LABEL_KEEPING_FILTERS:
+        environment.filters[name] = _keeps_label(environment.filters[name])
+    environment.filters["join"] = _join_keeping_labels(environment.filters["join"], is_html)
     return environment
+
+
+LABEL_KEEPING_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "truncate", "replace", "center", "wordwrap", "indent", "striptags")
+"""Jinja's own text filters return plain text; wrapped, what they return from a marked portion
+keeps its label, so a workspace template that writes `{{ issue.title | upper }}` still labels it."""
+
+
+def _keeps_label(text_filter: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(text_filter)
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        value = next((arg for arg in args if isinstance(arg, str)), None)  # after a context or environment
+        result = text_filter(*args, **kwargs)
+        marking = marking_of(value)
+        return labelled_text(str(result), marking) if marking and isinstance(result, str) and not isinstance(result, Markup) else result
+
+    return keeping
+
+
+def _join_keeping_labels(join: Callable[..., Any], is_html: bool) -> Callable[..., Any]:
+    """`join` prints each marked item with its label (and notes it for the banner)."""
+
+    @wraps(join)
+    def joining(context: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        items = list(value)
+        if not any(isinstance(item, Labelled) for item in items) or attribute is not None:
+            return join(context, items, d, attribute)
+        finalize = _finalize_html if is_html else _finalize_markdown
+        separator = escape(d) if is_html else d
+        return Markup(separator).join(finalize(item) for item in items) if is_html else MarkdownText(separator.join(finalize(item) for item in items))
+
+    return joining

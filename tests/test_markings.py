@@ -291,3 +291,27 @@ def test_a_onepager_that_cannot_fit_does_not_take_the_sheet_down(tmp_path: Path)
     names = {path.name for path in out.rglob("*.pdf")}
     assert len(names) == 3 and any(".talking-points." in name for name in names)
 
+
+
+def test_a_workspace_template_gets_labels_for_free(tmp_path: Path) -> None:
+    """A template that prints a marked portion, even through Jinja's own text filters or a join,
+    prints its label, and its banner rises to it."""
+    workspace = tmp_path / "templates"
+    workspace.mkdir()
+    (workspace / "digest.html").write_text(
+        '{% extends "default:base.html" %}{% block content %}'
+        "<p>{{ b.sheet.issues[-1].title | upper }}</p>"
+        "<p>{{ b.sheet.issues | map(attribute='title') | join(' / ') }}</p>"
+        "<p>{{ b.sheet.issues[-1].title | truncate(40) }}</p>"
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    (workspace / "digest.md").write_text("{{ b.sheet.issues | map(attribute='title') | join('; ') }}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build([SHEETS / "uk-bilateral.yaml"], BuildOptions(out_dir=out, formats=("md", "html"), templates=("digest",), workspace_templates=workspace, site=False))
+    page = next(out.rglob("*.digest.html")).read_text(encoding="utf-8")
+    assert "(SECRET) A SENSITIVE FILE MARKED-SECRET-ISSUE-UKB-ALPHA" in page
+    assert " / (SECRET) A sensitive file MARKED-SECRET-ISSUE-UKB-ALPHA" in page
+    assert "<p>(SECRET) A sensitive file...</p>" in page, "truncated, still labelled"
+    assert 'marking-top marking-secret">SECRET<' in page
+    assert "(SECRET) A sensitive file MARKED" in next(out.rglob("*.digest.md")).read_text(encoding="utf-8").replace("\\", "")
