@@ -195,19 +195,19 @@ def _is_read(annotation: Any) -> bool:
     return False
 
 
-def release(view: FactSheet, limit: str, label_: str) -> FactSheet:
+def release(view: FactSheet, limit: str, name: str) -> FactSheet:
     """The labelled `view` without every portion marked above `limit`; NotReleasable if that
     leaves too little to make a briefing, or the briefing itself is marked above the limit."""
     scheme = sheet_scheme(view)
     if above(view.briefing.marking, limit, scheme):
-        raise NotReleasable(f"{label_}: marked {view.briefing.marking}, above the release limit {limit}")
+        raise NotReleasable(f"{name}: marked {view.briefing.marking}, above the release limit {limit}")
 
     def kept(value: Any) -> bool:
         return not (_is_portion(value) and above(marking_of(value), limit, scheme))
 
     def prune(value: Any) -> Any:
         if isinstance(value, BaseModel):
-            update = {name: prune(getattr(value, name)) if kept(getattr(value, name)) else None for name in type(value).model_fields}
+            update = {key: prune(getattr(value, key)) if kept(getattr(value, key)) else None for key in type(value).model_fields}
             return value.model_copy(update=update)
         if isinstance(value, list):
             return [prune(item) for item in value if kept(item)]
@@ -219,11 +219,11 @@ def release(view: FactSheet, limit: str, label_: str) -> FactSheet:
     people = {person.id for person in released.people}
     issues = [issue if issue.lead is None or issue.lead in people else issue.model_copy(update={"lead": None}) for issue in released.issues]
     released = released.model_copy(update={"issues": issues})
-    empty = [name for name in ("issues", "people", "sources") if not getattr(released, name)]
+    empty = [part for part in ("issues", "people", "sources") if not getattr(released, part)]
     if empty:
-        raise NotReleasable(f"{label_}: at {limit}, nothing would remain of its {' and '.join(empty)}")
+        raise NotReleasable(f"{name}: at {limit}, nothing would remain of its {' and '.join(empty)}")
     if problems := list(released.reference_problems()):
-        raise NotReleasable(f"{label_}: at {limit}, the released sheet would be inconsistent: {problems[0][1]}")
+        raise NotReleasable(f"{name}: at {limit}, the released sheet would be inconsistent: {problems[0][1]}")
     return released
 
 
