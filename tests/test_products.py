@@ -264,3 +264,30 @@ def test_version_stamp_is_the_git_commit_or_a_content_hash(write_sheet: Callable
     assert version_stamps({sheet: sheet.read_bytes()})[sheet] == f"{short} ({day})"
     sheet.write_text(MINIMAL_SHEET + "# edited\n", encoding="utf-8")
     assert version_stamps({sheet: sheet.read_bytes()})[sheet].startswith("sha256:")
+
+
+def test_the_card_holds_only_what_is_said_aloud_on_a5_in_large_type(products: Path) -> None:
+    """London's card: A5, one issue to a card, its talking points, then lines to take that add
+    something, then 'if raised'; never red lines, fallbacks or citation marks."""
+    from briefgen.loader import load
+
+    (london,) = load([LONDON])
+    sheet = london.sheet
+    reader = PdfReader(products / pdf_name("2025-06-09-london", "talking-points"))
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (420, 595)  # A5 in points
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) == len(sheet.issues) + 1  # one card per issue, and the general points
+    text = " ".join(" ".join(pages).split())
+    for issue in sheet.issues:
+        assert sum(issue.title in " ".join(page.split()) for page in pages) >= 1
+        for line in [*issue.red_lines, *issue.fallbacks]:
+            assert " ".join(line.text.split()) not in text
+        for entry in issue.if_raised:
+            assert entry.topic in text
+    assert not re.search(r"\[\d+(, \d+)*\]", text), "no citation marks on the card"
+    assert "The 7 June approvals are a start" not in text, "a line that repeats a talking point is left to the full brief"
+    assert "The approvals announced on 7 June are welcome as a first step" in text
+    sizes: list[float] = []
+    reader.pages[0].extract_text(visitor_text=lambda chunk, cm, tm, font, size: sizes.append(round(size * tm[3] * cm[3], 1)) if chunk.strip() else None)
+    assert max(set(sizes), key=sizes.count) >= 16, "the card's body type is at least 16 pt"
