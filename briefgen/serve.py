@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 STATE_PATH = "/__briefgen__/state"
+WATCH_STEP_MS = 10
+"""A save is acted on once its folder has been quiet this long (watchfiles' default, 50 ms, is a
+third of what showing the page takes); an editor's write of one file takes well under this."""
 POLL_MS = 250
 """How often a page asks whether the site changed: a local request, cheap next to the edit it shows."""
 
@@ -166,6 +169,12 @@ class Preview:
                     self._start_drawing()
                     self._work_changed.notify_all()
                 return self._state
+
+    def settled_state(self) -> State:
+        """The state once a build under way has finished: it writes a sheet's page before it can
+        say that the sheet's PDF is pending, so a PDF asked for meanwhile waits to be answered."""
+        with self._build_lock:
+            return self.state
 
     def _pending(self) -> tuple[str, ...]:
         """The URL paths of the site's PDFs still to draw; called holding the state lock."""
@@ -297,7 +306,7 @@ class Preview:
 
     def watch(self, on_rebuild: Callable[[State], None] | None = None, stop: threading.Event | None = None) -> None:
         """Rebuild after each batch of changes until `stop` is set (or Ctrl-C, which is raised)."""
-        for _changes in watchfiles.watch(*self.watched_folders(), watch_filter=self.is_watched, stop_event=stop):
+        for _changes in watchfiles.watch(*self.watched_folders(), watch_filter=self.is_watched, stop_event=stop, step=WATCH_STEP_MS):
             state = self.rebuild()
             if on_rebuild is not None:
                 on_rebuild(state)
@@ -330,7 +339,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if url_path == STATE_PATH:
             self._send(HTTPStatus.OK, self.preview.state.as_json(), "application/json", with_body)
             return
-        state = self.preview.state
+        state = self.preview.settled_state() if url_path.lower().endswith(".pdf") else self.preview.state
         if url_path in state.pending:  # the file on disk is the one before the last save
             self.send_response(HTTPStatus.SERVICE_UNAVAILABLE)
             self.send_header("Retry-After", "1")
@@ -546,6 +555,7 @@ def serve(paths: list[Path], options: BuildOptions, port: int) -> int:
     try:
         print(printable(f"building {', '.join(map(str, paths))} into {options.out_dir}/ ..."), flush=True)
         _report(preview.rebuild(complete=True))  # the first page served has its PDF
+        threading.Thread(target=_warm_up, name="briefgen-warm-up", daemon=True).start()
         serving = threading.Thread(target=server.serve_forever, name="briefgen-preview", daemon=True)
         serving.start()
         print(f"serving http://{HOST}:{server.server_port}/ (Ctrl-C to stop)", flush=True)
@@ -558,6 +568,12 @@ def serve(paths: list[Path], options: BuildOptions, port: int) -> int:
         server.server_close()
         preview.close()
     return EXIT_OK
+
+
+def _warm_up() -> None:
+    """Import what rendering a saved sheet needs (pydantic, Jinja) while nothing is being edited:
+    a start-up with nothing to rebuild imports none of it, and the first save would wait for it."""
+    from . import formats, loader  # noqa: F401
 
 
 def _report(state: State) -> None:
