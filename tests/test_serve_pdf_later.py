@@ -268,3 +268,32 @@ def test_the_warm_worker_draws_each_saved_pdf_with_weasyprint(examples_copy: Pat
         server.shutdown()
         server.server_close()
         preview.close()
+
+
+def test_a_stylesheet_change_redoes_every_page_first_then_every_pdf(examples_copy: Path) -> None:
+    """A workspace stylesheet saved: every sheet's page shows it at once, and every PDF is pending until redrawn."""
+    workspace = examples_copy.parent.parent
+    templates = workspace / "templates"
+    templates.mkdir()
+    drawer = HeldDrawer()
+    options = BuildOptions(out_dir=workspace / "out", formats=("md", "html", "pdf"), jobs=1, workspace_templates=templates)
+    preview = Preview([workspace / "briefs"], options, drawer=drawer)
+    try:
+        preview.rebuild()
+        drawer.release(100)
+        assert preview.wait_for_pdfs(WAIT)
+        drawer.reset()
+        (templates / "screen.css").write_text(
+            (Path(__file__).resolve().parent.parent / "templates" / "screen.css").read_text(encoding="utf-8") + "\n.briefgen-test-rule { color: red; }\n",
+            encoding="utf-8",
+        )
+        state = preview.rebuild()
+        assert state.pending == (GENEVA_PDF, LONDON_PDF)
+        for page in ("2025-05-09-geneva.html", "2025-06-09-london.html"):
+            assert ".briefgen-test-rule" in (workspace / "out" / "site" / "us-china-trade" / page).read_text(encoding="utf-8")
+        drawer.release(100)
+        assert preview.wait_for_pdfs(WAIT)
+        assert preview.state.pending == ()
+    finally:
+        drawer.release(100)
+        preview.close()
