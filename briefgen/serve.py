@@ -136,8 +136,38 @@ class Preview:
         with self._state_lock:
             return self._state
 
-    def rebuild(self, *, complete: bool = False) -> State:
+    def saved_sheets(self, changes: set[tuple[watchfiles.Change, str]]) -> list[Path] | None:
+        """The fact sheets to build for `changes`: those saved, and the rounds that name them as
+        previous, as the paths a build of the whole workspace finds them by. None (build the
+        whole workspace) unless every change is a save to a sheet already built: a sheet added,
+        removed or renamed, or a template, changes what the rest of the workspace is."""
+        from .manifest import MANIFEST_NAME
+
+        try:
+            records = json.loads((self._out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["sheets"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        saved = {str(Path(path).resolve()) for change, path in changes if change == watchfiles.Change.modified}
+        if not changes or len(saved) != len(changes) or not saved <= records.keys():
+            return None
+        following = {sheet for sheet, record in records.items() if isinstance(record, dict) and record.get("previous") in saved}
+        found = [self._as_given(Path(sheet)) for sheet in sorted(saved | following)]
+        return None if None in found else [path for path in found if path is not None]
+
+    def _as_given(self, real: Path) -> Path | None:
+        """`real` below the folder or as the file it was given by (None: neither), so that errors
+        name it as a build of the whole workspace does."""
+        for given in self.paths:
+            root = given.resolve()
+            if real == root:
+                return given
+            if given.is_dir() and real.is_relative_to(root):
+                return given / real.relative_to(root)
+        return None
+
+    def rebuild(self, *, complete: bool = False, saved: list[Path] | None = None) -> State:
         """Build what changed; a failure becomes the State's problems, so the server lives on.
+        `saved`: only these fact sheets can have changed (saved_sheets), so only they are read.
 
         With a drawer, the PDFs are left to it and the state lists them as pending, unless
         `complete`: then they are drawn within the build (at start-up, which also draws any PDF
@@ -148,7 +178,7 @@ class Preview:
             problems: tuple[str, ...] = ()
             result = BuildResult()
             try:
-                result = build(self.paths, replace(self.options, pdf_later=later))
+                result = build(saved or self.paths, replace(self.options, pdf_later=later))
             except InvalidFactSheets as error:
                 problems = tuple(str(problem) for problem in error.problems)
             except BriefgenError as error:
@@ -306,8 +336,9 @@ class Preview:
 
     def watch(self, on_rebuild: Callable[[State], None] | None = None, stop: threading.Event | None = None) -> None:
         """Rebuild after each batch of changes until `stop` is set (or Ctrl-C, which is raised)."""
-        for _changes in watchfiles.watch(*self.watched_folders(), watch_filter=self.is_watched, stop_event=stop, step=WATCH_STEP_MS):
-            state = self.rebuild()
+        for changes in watchfiles.watch(*self.watched_folders(), watch_filter=self.is_watched, stop_event=stop, step=WATCH_STEP_MS):
+            # while something is wrong, build everything: a sheet still broken must stay reported
+            state = self.rebuild(saved=None if self.state.problems else self.saved_sheets(changes))
             if on_rebuild is not None:
                 on_rebuild(state)
 

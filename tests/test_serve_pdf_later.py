@@ -297,3 +297,22 @@ def test_a_stylesheet_change_redoes_every_page_first_then_every_pdf(examples_cop
     finally:
         drawer.release(100)
         preview.close()
+
+
+def test_a_save_reads_only_the_saved_sheet_and_the_rounds_after_it(session: Session) -> None:
+    """What the watcher hands the build for a batch of changes: the saved sheet (as the workspace
+    names it) and the round naming it as previous; anything else means the whole workspace."""
+    from watchfiles import Change
+
+    briefs = session.workspace / "briefs"
+    london, geneva = briefs / "us-china" / "2025-06-london.yaml", briefs / "us-china" / "2025-05-geneva.yaml"
+    saved = session.preview.saved_sheets
+    assert saved({(Change.modified, str(london))}) == [london]
+    assert saved({(Change.modified, str(geneva))}) == [geneva, london]
+    assert saved({(Change.added, str(briefs / "us-china" / "2025-07-new.yaml"))}) is None
+    assert saved({(Change.deleted, str(london))}) is None
+    assert saved({(Change.modified, str(london)), (Change.modified, str(session.workspace / "templates" / "screen.css"))}) is None
+
+    edit(london, CN_PEAK, CN_PEAK_EDITED)
+    state = session.preview.rebuild(saved=saved({(Change.modified, str(london))}))
+    assert state.pending == (LONDON_PDF,) and "127%" in session.get(LONDON_PAGE).text
