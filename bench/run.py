@@ -28,6 +28,7 @@ from cli_targets import help_time, validate
 from corpus import generate
 from peers import ensure_peers, versions
 from rebuild_target import rebuild
+from serve_target import serve_session
 from report import ERROR, Result, failed, format_table, markdown_section, rewrite_readme
 from workspace import BRIEFGEN, COMMAND_TIMEOUT, REPO, Bench, Plan, changed_sources, detect_capabilities, source_state, tool_env
 
@@ -43,6 +44,10 @@ TITLES = {
     "4d": "files rewritten after one change",
     "5": "validate vs check-jsonschema",
     "6": "briefgen --help",
+    "7a": "serve: save to served page",
+    "7b": "serve page vs warm one-sheet HTML build",
+    "7c": "serve: save to new PDF, none stale",
+    "7d": "serve: peak memory",
 }
 """Short names for the rows of targets that could not run (the targets name their own rows)."""
 ORDER = tuple(TITLES)
@@ -115,7 +120,7 @@ def check_corpus(root: Path, n: int) -> str | None:
 
 
 def run_targets(bench: Bench) -> list[Result]:
-    """Cheapest first; then 1 (whose time is target 4's 'one brief'), 2–3 (whose last build seeds 4), 4."""
+    """Cheapest first; then 1 (whose time is target 4's 'one brief'), 2–3 (whose last build seeds 4), 4, 7."""
     steps: list[tuple[str, Callable[[Bench], Result | list[Result]], list[str]]] = [
         ("6  --help", help_time, ["6"]),
         ("5  validate vs check-jsonschema", validate, ["5"]),
@@ -123,6 +128,7 @@ def run_targets(bench: Bench) -> list[Result]:
         ("2a/3  batch vs pandoc, --jobs 2", batch_and_parallel, ["2a", "3a", "3b"]),
         ("2b  in-process vs WeasyPrint", in_process, ["2b"]),
         ("4  rebuilds", rebuild, ["4a", "4b", "4c", "4d"]),
+        ("7  serve session", serve_session, ["7a", "7b", "7c", "7d"]),
     ]
     results: list[Result] = []
     for label, step, keys in steps:

@@ -25,6 +25,8 @@ from .versioning import folder_head
 
 MANIFEST_NAME = ".briefgen-manifest.json"
 FORMAT = 2
+PENDING = [-1, -1]
+"""The [size, mtime] of an output left to draw later (BuildOptions.pdf_later): never intact."""
 
 
 @dataclass
@@ -95,14 +97,14 @@ class Manifest:
         write_atomic(self.out_dir / MANIFEST_NAME, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
     def stale(
-        self, raws: dict[Path, bytes], real: dict[Path, Path], wanted: Callable[[dict[str, Any]], list[str]]
+        self, raws: dict[Path, bytes], real: dict[Path, Path], wanted: Callable[[dict[str, Any]], list[str]], *, pending_ok: bool = False
     ) -> Staleness:
         """Which sheets must be rebuilt, which need their stamp checked with git, and which are current.
 
         A sheet is rebuilt if it is new, changed, its previous round changed, or an output it
         should have (`wanted`, from its recorded summary) is missing or was touched. If only
         the repository's HEAD moved, its stamp may have changed: the caller asks git and
-        rebuilds only if it did.
+        rebuilds only if it did. `pending_ok`: an output still to be drawn (PENDING) is no reason.
         """
         staleness = Staleness()
         shas = {real[path]: sha_of(raw) for path, raw in raws.items()}
@@ -110,7 +112,7 @@ class Manifest:
         for path in raws:
             record = self.sheets.get(str(real[path]))
             names = wanted(record.summary) if record is not None else []
-            if record is None or record.sha != shas[real[path]] or not self._outputs_intact(record, names) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
+            if record is None or record.sha != shas[real[path]] or not self._outputs_intact(record, names, pending_ok) or record.previous is not None and _current_sha(Path(record.previous), shas) != record.previous_sha:
                 staleness.rebuild.add(path)
                 continue
             staleness.current[path] = names
@@ -121,13 +123,15 @@ class Manifest:
                 staleness.restamp.add(path)
         return staleness
 
-    def _outputs_intact(self, record: SheetRecord, wanted: list[str]) -> bool:
+    def _outputs_intact(self, record: SheetRecord, wanted: list[str], pending_ok: bool = False) -> bool:
         """Every file in `wanted` (relative to the output folder) is as it was written."""
         folder = str(self.out_dir)
         for relative in wanted:
             if relative not in record.outputs:
                 return False
             size, mtime_ns = record.outputs[relative]
+            if pending_ok and [size, mtime_ns] == PENDING:
+                continue
             try:
                 stat = os.stat(os.path.join(folder, relative))
             except OSError:

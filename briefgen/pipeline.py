@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__
 from .discover import find_fact_sheets, read_capped, real_paths, template_folders
 from .errors import InvalidFactSheets, Problem, RenderError, UsageError
-from .manifest import Manifest, SheetRecord, Staleness, fingerprint, sha_of
+from .manifest import PENDING, Manifest, SheetRecord, Staleness, fingerprint, sha_of
 from .markings import ReleaseLimits
 from .versioning import repository_head, version_stamps
 from .write import check_inside, output_name, prepare_output, release_output, remove_outputs
@@ -54,6 +54,10 @@ class BuildOptions:
     """Also write the static site (out_dir/site) of every briefing built into out_dir."""
     include_drafts: bool = False
     """Publish drafts in the site too (they are always built as files)."""
+    pdf_later: bool = False
+    """Write every other file now and hand the PDFs back undrawn (BuildResult.deferred), for the
+    caller to draw and give to write_deferred(): how `serve` shows an edit before its PDF is
+    ready. Until then the manifest holds those PDFs as pending, so no build takes them for current."""
 
     def __post_init__(self) -> None:
         if isinstance(self.release_max, str):  # as the library's callers may write it
@@ -114,6 +118,8 @@ class BuildResult:
     failures: list[str] = field(default_factory=list)
     """Products that could not be made (the one-pager whose must-haves overflow its page);
     every other file was written. build() raises a RenderError naming them at the end."""
+    deferred: list[RenderedSheet] = field(default_factory=list)
+    """With pdf_later: the sheets whose PDFs are still to be drawn, each with its jobs."""
 
     @property
     def outputs(self) -> list[Path]:
@@ -193,7 +199,7 @@ def _outdated(manifest: Manifest, current: dict[str, list[str]]) -> list[str]:
 
 def _stale_sheets(manifest: Manifest, raws: dict[Path, bytes], real: dict[Path, Path], options: BuildOptions) -> Staleness:
     """What to rebuild; sheets whose HEAD moved are rebuilt only if git gives them a new stamp."""
-    staleness = manifest.stale(raws, real, options.file_names_for)
+    staleness = manifest.stale(raws, real, options.file_names_for, pending_ok=options.pdf_later)
     if staleness.restamp:
         stamps = version_stamps({path: raws[path] for path in staleness.restamp})
         for path in staleness.restamp:
@@ -223,7 +229,7 @@ def _rebuild(
     from .worker import pdf_drawer
 
     # Started before validation, so that the workers import WeasyPrint while this process works.
-    pdf_count = len(stale) * len(options.templates) if "pdf" in options.formats else 0
+    pdf_count = len(stale) * len(options.templates) if "pdf" in options.formats and not options.pdf_later else 0
     with pdf_drawer(options.jobs, pdf_count) as drawer:
         sheets = {loaded.path: loaded for loaded in load(stale)}
         limits = _release_limits(sheets, options, manifest, result) if options.release_max else {}
@@ -234,12 +240,18 @@ def _rebuild(
             progress.start(len(tasks))
         rendered = (render_sheet(sheets[path], task, options) for path, task in tasks.items())
         try:
-            for sheet, pdfs in drawer.draw_all(rendered):
-                outcome = _write_sheet(sheet, pdfs)
+            for sheet, pdfs in ((sheet, {}) for sheet in rendered) if options.pdf_later else drawer.draw_all(rendered):
+                outcome = _write_sheet(sheet, pdfs, later=options.pdf_later)
                 for warning in outcome.warnings:
                     logging.getLogger(__name__).warning("warning: %s", warning)
                 loaded, task = sheets[outcome.path], tasks[outcome.path]
-                gone = manifest.record(loaded.path, _record(loaded, task, sheet.banner), [*outcome.written, *outcome.unchanged])
+                record = _record(loaded, task, sheet.banner)
+                gone = manifest.record(loaded.path, record, [*outcome.written, *outcome.unchanged])
+                if options.pdf_later and sheet.pdf_jobs:
+                    pending = [path.relative_to(options.out_dir).as_posix() for path in pending_pdfs(sheet)]
+                    record.outputs.update({name: list(PENDING) for name in pending})  # stale for any other build
+                    gone = [name for name in gone if name not in pending]  # the old PDF stays until the new one replaces it
+                    result.deferred.append(sheet)
                 result.removed.extend(remove_outputs(options.out_dir, gone))
                 result.written.extend(outcome.written)
                 result.unchanged.extend(outcome.unchanged)
@@ -253,15 +265,48 @@ def _rebuild(
             release_output(options.out_dir)
 
 
-def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, Drawn]) -> SheetOutcome:
-    """Write all of one sheet's files at once: a failure before this leaves its earlier files whole."""
+def _write_sheet(sheet: RenderedSheet, pdfs: dict[Path, Drawn], *, later: bool = False) -> SheetOutcome:
+    """Write all of one sheet's files at once: a failure before this leaves its earlier files whole.
+    `later`: every file but the PDFs, a page-limited product showing everything, as without a PDF."""
     from .formats import SheetOutcome
     from .write import write_atomic
 
     outcome = SheetOutcome(sheet.path, seconds=sheet.seconds, warnings=sheet.warnings)
-    for path, content in sheet.complete(pdfs).items():
+    if later:
+        files = {**sheet.files, **{path: output(0) for path, (_, output, _) in sheet.fitted.items()}}
+        files.update({copy: files[original] for copy, original in sheet.copies.items() if original in files})
+    else:
+        files = sheet.complete(pdfs)
+    for path, content in files.items():
         (outcome.written if write_atomic(path, content) else outcome.unchanged).append(path)
     return outcome
+
+
+def pending_pdfs(sheet: RenderedSheet) -> list[Path]:
+    """The files of `sheet` that wait for its PDFs: the PDFs and their copies in the site."""
+    return [*sheet.pdf_jobs, *(copy for copy, original in sheet.copies.items() if original in sheet.pdf_jobs)]
+
+
+def write_deferred(options: BuildOptions, sheet: RenderedSheet, pdfs: dict[Path, Drawn]) -> BuildResult:
+    """Write the PDFs a pdf_later build left to draw, with what follows them (a fitted one-pager's
+    HTML and Markdown, the site's copies), and record them as current. The caller makes sure no
+    newer build of the sheet came in between; a sheet no longer on record is left alone."""
+    manifest = Manifest.read(options.out_dir, fingerprint(__version__, options.output_key(), template_folders(options.workspace_templates)))
+    record = manifest.sheets.get(str(sheet.path.resolve()))
+    result = BuildResult()
+    if record is None:
+        return result
+    prepare_output(options.out_dir)
+    try:
+        outcome = _write_sheet(sheet, pdfs)
+        for path in [*outcome.written, *outcome.unchanged]:
+            stat = path.stat()
+            record.outputs[path.relative_to(options.out_dir).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+        manifest.write()
+    finally:
+        release_output(options.out_dir)
+    result.written, result.unchanged, result.failures = outcome.written, outcome.unchanged, sheet.failures
+    return result
 
 
 def _release_limits(sheets: dict[Path, LoadedSheet], options: BuildOptions, manifest: Manifest, result: BuildResult) -> dict[Path, str]:

@@ -62,6 +62,13 @@ def pdf_drawer(jobs: int, pdf_count: int) -> PdfDrawer:
     return WorkerPool(workers) if jobs > 1 and workers >= 1 else InProcess()
 
 
+def live_drawer(jobs: int) -> WorkerPool:
+    """A pool for the life of a preview (`serve`): WeasyPrint is imported once, by the fork server,
+    and each worker stays warm across saves. Always at least one worker process, so drawing a PDF
+    never holds the server's interpreter while it renders the next edit's page."""
+    return WorkerPool(max(1, jobs))
+
+
 class InProcess:
     """Draw each sheet's PDFs here, one sheet after another."""
 
