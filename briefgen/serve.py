@@ -52,6 +52,8 @@ STATE_PATH = "/__briefgen__/state"
 WATCH_STEP_MS = 10
 """A save is acted on once its folder has been quiet this long (watchfiles' default, 50 ms, is a
 third of what showing the page takes); an editor's write of one file takes well under this."""
+CLOSE_SECONDS = 5
+"""How long closing waits for the PDF thread to notice its workers are gone."""
 POLL_MS = 250
 """How often a page asks whether the site changed: a local request, cheap next to the edit it shows."""
 
@@ -280,6 +282,8 @@ class Preview:
         files) until their sheets are saved again."""
         problem = str(error).splitlines() if isinstance(error, BriefgenError) else [f"internal error ({type(error).__name__}: {error}); this is a bug in briefgen"]
         with self._state_lock:
+            if self._closing:  # the workers were ended on purpose
+                return
             self._lost.update(id(sheet) for sheet in self._work.values() if id(sheet) in self._taken)
             current = self._state
             self._state = State(current.build, tuple(problem), 0, 0.0, self._pending())
@@ -294,14 +298,16 @@ class Preview:
             return self._work_changed.wait_for(lambda: self._closing or {id(sheet) for sheet in self._work.values()} <= self._lost, timeout)
 
     def close(self) -> None:
-        """Stop drawing PDFs and end the drawer's workers."""
+        """Stop drawing PDFs at once: the workers are ended, not waited for (what they were
+        drawing stays pending in the manifest, so the next build draws it)."""
         with self._state_lock:
             self._closing = True
             self._work_changed.notify_all()
-        if self._drawing is not None:
-            self._drawing.join(timeout=30)
         if self._drawer is not None:
-            self._drawer.__exit__(None, None, None)
+            stopped = KeyboardInterrupt()
+            self._drawer.__exit__(type(stopped), stopped, None)
+        if self._drawing is not None:
+            self._drawing.join(timeout=CLOSE_SECONDS)
 
     def rebuild_if_gone(self) -> None:
         """Rebuild in the background when the site has disappeared (its folder deleted while
