@@ -67,9 +67,16 @@ def prepare_output(out_dir: Path) -> None:
         _lock(out_dir)
     except OSError as error:
         raise EnvironmentProblem(f"{out_dir}: cannot write the output folder ({error.strerror})") from None
+    if out_dir.resolve() in _swept:
+        return  # once per process: a long-running preview must not walk its whole output per save
     for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):
         if leftover.is_file() and not _writer_alive(leftover.name):
             leftover.unlink(missing_ok=True)
+    _swept.add(out_dir.resolve())
+
+
+_swept: set[Path] = set()
+"""Output folders this process has already swept of temporaries left by a writer that is gone."""
 
 
 def release_output(out_dir: Path) -> None:
