@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on the no-op rebuild's path
@@ -92,7 +92,7 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "release": self.release,
             "site": sorted(self.site),
-            "sheets": {path: asdict(record) for path, record in sorted(self.sheets.items())},
+            "sheets": {path: vars(record) for path, record in sorted(self.sheets.items())},  # fields of plain values
         }
         write_atomic(self.out_dir / MANIFEST_NAME, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 

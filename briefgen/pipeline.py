@@ -155,7 +155,10 @@ def build(
     if options.site and (stale or outdated or not (options.out_dir / SITE_FOLDER / "index.html").is_file()):
         from .site import write_site_index
 
-        written, site_files = write_site_index(options, manifest)
+        gone = [*outdated, *(path.relative_to(options.out_dir).as_posix() for path in result.removed)]
+        rebuilt = {str(manifest.sheets[str(real[path])].summary["negotiation"]) for path in stale if str(real[path]) in manifest.sheets}
+        changed = rebuilt | {_negotiation_of(name) for name in gone}
+        written, site_files = write_site_index(options, manifest, changed if manifest.found else None)
         result.written.extend(written)
         site_gone = [name for name in manifest.site if name not in site_files]
         manifest.site = site_files
@@ -169,6 +172,12 @@ def build(
     if result.failures:
         raise RenderError("\n".join(result.failures) + f"\n(every other file was written: {len(result.written)} written, {len(result.unchanged)} unchanged)")
     return result
+
+
+def _negotiation_of(name: str) -> str:
+    """The negotiation folder an output belongs to: 'n1/x.md' and 'site/n1/x.html' -> 'n1'."""
+    parts = name.split("/")
+    return parts[1] if parts[0] == SITE_FOLDER and len(parts) > 2 else parts[0]
 
 
 def _check_same_kind(manifest: Manifest, options: BuildOptions) -> None:
@@ -260,8 +269,10 @@ def _rebuild(
                 result.timings[outcome.path] = outcome.seconds
                 if progress:
                     progress.done(outcome)
-        finally:
+        except BaseException:
             manifest.write()  # what was finished stays recorded, even if a later sheet failed
+            raise
+        finally:
             release_output(options.out_dir)
 
 

@@ -59,9 +59,11 @@ class Listing:
         return format_date(date.fromisoformat(self.as_of))
 
 
-def write_site_index(options: BuildOptions, manifest: Manifest) -> tuple[list[Path], list[str]]:
+def write_site_index(options: BuildOptions, manifest: Manifest, changed: set[str] | None = None) -> tuple[list[Path], list[str]]:
     """Write the site's index, negotiation pages, feed and JSON index; return the files written,
-    and every page of the site's own (relative to the output folder), written or unchanged."""
+    and every page of the site's own (relative to the output folder), written or unchanged.
+    `changed`: the negotiations whose briefings were rebuilt or removed; the other negotiations'
+    pages, already written, are left as they are (None: every page is rendered)."""
     from .pipeline import SITE_FOLDER
 
     root = options.out_dir / SITE_FOLDER
@@ -73,13 +75,17 @@ def write_site_index(options: BuildOptions, manifest: Manifest) -> tuple[list[Pa
         root / "feed.xml": _atom_feed(listings),
         root / "index.json": _json_index(listings),
     }
+    kept = []
     for negotiation, rounds in groups.items():
-        folder = root / safe_name(negotiation)
+        page = root / safe_name(negotiation) / "index.html"
+        if changed is not None and negotiation not in changed and page.is_file():
+            kept.append(page)
+            continue
         extra = _page(rounds, negotiation_title=rounds[0].negotiation_title, rounds=sorted(rounds, key=lambda r: r.start), root="../")
-        pages[folder / "index.html"] = renderer.render("site/negotiation", "html", None, extra=extra).encode()
+        pages[page] = renderer.render("site/negotiation", "html", None, extra=extra).encode()
     root.mkdir(parents=True, exist_ok=True)
     written = [path for path, content in pages.items() if write_atomic(path, content)]
-    return written, [path.relative_to(options.out_dir).as_posix() for path in pages]
+    return written, [path.relative_to(options.out_dir).as_posix() for path in [*pages, *kept]]
 
 
 def _listings(options: BuildOptions, manifest: Manifest, root: Path) -> list[Listing]:

@@ -206,3 +206,26 @@ def test_briefing_marked_above_its_limit_is_left_out_with_one_line(tmp_path: Pat
 def test_release_and_archival_cannot_be_combined(tmp_path: Path) -> None:
     """An archival PDF carries the whole sheet, so a release build refuses it up front."""
     assert main(["build", str(SECRET_PORTIONS), "--out", str(tmp_path), "--release-max", "UNCLASSIFIED", "--archival"]) == 2
+
+
+def test_a_rebuild_renders_only_the_touched_negotiations_pages_and_drops_an_empty_one(tmp_path: Path) -> None:
+    """Editing one negotiation's sheet leaves the other negotiations' pages untouched; deleting a
+    negotiation's last sheet removes its page, and the index no longer lists it."""
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    for name in ("alpha", "beta"):
+        (briefs / f"{name}.yaml").write_text(MINIMAL_SHEET.replace("id: test-talks", f"id: {name}-talks"), encoding="utf-8")
+    out = tmp_path / "out"
+    options = BuildOptions(out_dir=out, formats=("md",))
+    build([briefs], options)
+    alpha_page, beta_page = out / "site" / "alpha-talks" / "index.html", out / "site" / "beta-talks" / "index.html"
+    before = alpha_page.stat().st_mtime_ns
+    beta = briefs / "beta.yaml"
+    beta.write_text(beta.read_text(encoding="utf-8").replace("title: First round", "title: First round, revised"), encoding="utf-8")
+    build([briefs], options)
+    assert alpha_page.stat().st_mtime_ns == before
+    assert "First round, revised" in beta_page.read_text(encoding="utf-8")
+    beta.unlink()
+    build([briefs], options)
+    assert not beta_page.exists() and alpha_page.is_file()
+    assert "beta-talks" not in (out / "site" / "index.html").read_text(encoding="utf-8")
