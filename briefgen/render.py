@@ -536,6 +536,16 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         for name in ("center", "indent", "format", "wordwrap", "truncate"):
             self.filters[name] = _bounded_filter(self.filters[name])
+        self._safe_attributes: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer, remembered by the object's type and the attribute's name, which are all
+        it depends on: a briefing reads thousands of attributes of a few kinds of object."""
+        key = (type(obj), attr)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            safe = self._safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
