@@ -356,24 +356,25 @@ def _plan(
     """Every output of every sheet to rebuild; two sheets that would write one file are an error."""
     from .formats import SheetTask
 
-    claimed: dict[Path, Path] = {}
-    rebuilding = {path.resolve() for path in sheets}
+    claimed: dict[str, str] = {}  # output, relative to the output folder → the sheet that writes it
+    rebuilding = {str(path.resolve()) for path in sheets}
     for sheet_path, record in manifest.sheets.items():
-        if Path(sheet_path) not in rebuilding and Path(sheet_path).is_file():
-            claimed.update({options.out_dir / relative: Path(sheet_path) for relative in record.outputs})
+        if sheet_path not in rebuilding and os.path.isfile(sheet_path):
+            claimed.update(dict.fromkeys(record.outputs, sheet_path))
     tasks: dict[Path, SheetTask] = {}
     clashes: list[Problem] = []
     for path, loaded in sheets.items():
-        real = path.resolve()
+        real = str(path.resolve())
         summary = _summary(loaded)
         outputs = options.outputs_for(summary)
         site_files = options.site_files_for(summary)
         for target in [*outputs, *site_files]:
             check_inside(options.out_dir, target)
-            other = claimed.get(target)
+            name = target.relative_to(options.out_dir).as_posix()
+            other = claimed.get(name)
             if other is not None and other != real:
                 clashes.append(Problem(path, 1, 1, "round.id", f"would write {target}, as {other} does; give one of them another round id or as-of date"))
-            claimed[target] = real
+            claimed[name] = real
         tasks[path] = SheetTask(path, stamps[path], summary, outputs, limits.get(path), site_files, manifest.fingerprint)
     if clashes:
         raise InvalidFactSheets(clashes)

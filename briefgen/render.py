@@ -51,7 +51,7 @@ from .errors import RenderError, UsageError
 from .formatting import escape_markdown, format_date, format_date_range, format_figure
 from .markings import css_name, highest
 from .models import Figure
-from .portions import Labelled, label, labelled_text, marking_of, note_printed, printing, sheet_scheme, with_label
+from .portions import Labelled, label, labelled_text, marking_of, note_printed, printing, with_label
 
 TextFormat = Literal["md", "html"]
 
@@ -352,7 +352,7 @@ class Renderer:
         for _ in range(2):
             with printing(banner) as printed:
                 text = self.render(template, fmt, brief, extra)
-            needed = highest([base, *printed], sheet_scheme(brief.sheet)) or base
+            needed = highest([base, *printed], brief.scheme) or base
             if needed == banner:
                 return Product(text, banner)
             banner = needed
