@@ -22,8 +22,8 @@ def is_stale(day: date, meeting: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS)
 
 
 def document(loaded: LoadedSheet) -> YamlDocument:
-    """The sheet's YAML with node positions, read again from its bytes: the loader keeps none."""
-    return read_yaml(loaded.path, loaded.raw)
+    """The sheet's YAML node positions: the loader's, or read again from its bytes."""
+    return loaded.positions or read_yaml(loaded.path, loaded.raw)
 
 
 CHECKS = ("freshness", "completeness")

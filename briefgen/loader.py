@@ -12,7 +12,7 @@ import types
 import typing
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -34,6 +34,8 @@ class LoadedSheet:
     sheet: FactSheet
     raw: bytes
     previous: LoadedSheet | None = None
+    positions: YamlDocument | None = field(default=None, repr=False, compare=False)
+    """Where each value stands in the file, so warnings are located without reading it again."""
 
 
 def load(paths: Iterable[Path]) -> list[LoadedSheet]:
@@ -124,7 +126,7 @@ class _Loader:
         except InvalidFactSheets as error:
             self.problems.extend(error.problems)
             return None
-        return doc, LoadedSheet(path, sheet, raw)
+        return doc, LoadedSheet(path, sheet, raw, positions=replace(doc, data={}))
 
     def _previous_round(self, doc: YamlDocument, sheet: FactSheet) -> LoadedSheet | None:
         name = sheet.briefing.previous_round

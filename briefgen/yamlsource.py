@@ -56,6 +56,8 @@ _NONCHARACTER = re.compile(
 # Overrides and embeddings reorder all the text that follows them, beyond the value they are in.
 _BIDI_OVERRIDE = re.compile("[\u202a-\u202e]")
 _ISOLATE_OPEN, _ISOLATE_CLOSE = "\u2066\u2067\u2068", "\u2069"
+_SUSPECT = re.compile(f"{_FORBIDDEN_CHAR.pattern}|{_NONCHARACTER.pattern}|{_BIDI_OVERRIDE.pattern}|[\u2066-\u2069]")
+"""Any character one of the checks below looks at: most values hold none, and need no other look."""
 _RAW_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, CR and LF are fine
 MAX_NUMBER_DIGITS = 30
 
@@ -296,6 +298,8 @@ class _Builder:
 def _refused_character(value: str) -> str | None:
     """Why a text value cannot be in a fact sheet, or None: controls, noncharacters, and bidi
     controls that would reorder text outside the value (isolates are fine when they close)."""
+    if not _SUSPECT.search(value):
+        return None
     if bad := _FORBIDDEN_CHAR.search(value):
         return f"text holds the character U+{ord(bad.group()):04X}, which a fact sheet may not contain"
     if bad := _NONCHARACTER.search(value):
