@@ -316,13 +316,19 @@ def test_the_watcher_ignores_the_output_folder_and_editor_temporaries(tmp_path: 
     assert preview.watched_folders()[0] == tmp_path.resolve()
 
 
-def test_the_command_serves_until_ctrl_c_and_exits_cleanly(examples_copy: Path) -> None:
-    """`briefgen serve briefs --port 0`: prints its address, serves the index, and Ctrl-C ends it with 0."""
-    workspace = examples_copy.parent.parent
+def start_serve(workspace: Path) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """`briefgen serve briefs --port 0 --out OUT` in `workspace`, and a queue of what it prints."""
     command = [str(Path(sys.executable).parent / "briefgen"), "serve", "briefs", "--port", "0", "--out", "OUT"]
     process = subprocess.Popen(command, cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    return process, lines
+
+
+def test_the_command_serves_until_ctrl_c_and_exits_cleanly(examples_copy: Path) -> None:
+    """`briefgen serve briefs --port 0`: prints its address, serves the index, and Ctrl-C ends it with 0."""
+    workspace = examples_copy.parent.parent
+    process, lines = start_serve(workspace)
     try:
         url = wait_for_url(lines, process, deadline=time.monotonic() + 120)
         assert url.startswith("http://127.0.0.1:") and url.endswith("/")
@@ -385,11 +391,7 @@ def test_the_site_is_rebuilt_when_its_folder_is_deleted_while_serving(served: Se
 
 def test_the_command_stops_on_sigterm_with_143(examples_copy: Path) -> None:
     """SIGTERM (a service manager stopping the preview) ends it as Ctrl-C does, but with 143."""
-    workspace = examples_copy.parent.parent
-    command = [str(Path(sys.executable).parent / "briefgen"), "serve", "briefs", "--port", "0", "--out", "OUT"]
-    process = subprocess.Popen(command, cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    process, lines = start_serve(examples_copy.parent.parent)
     try:
         wait_for_url(lines, process, deadline=time.monotonic() + 120)
         process.send_signal(signal.SIGTERM)
