@@ -14,7 +14,7 @@ from .checks import DEFAULT_MAX_AGE_DAYS, is_stale
 from .compare import ChangeSection, Comparison, change_sections, compare, headlines
 from .formatting import format_date, format_number
 from .logistics import meeting_place
-from .models import FactSheet, Figure, Issue, Party, Person, Source
+from .models import FactSheet, Figure, Issue, Party, Person, SeriesPoint, Source
 from .portions import NotReleasable, current_banner, labelled, labelled_previous, release, sheet_scheme
 
 
@@ -156,17 +156,17 @@ def _indexed(
 
 
 def series_table(figure: Figure, language: str = "en") -> tuple[list[str], list[list[str]]]:
-    """A chart's numbers as a table: one row per date, one column per series ('–' where none)."""
+    """A chart's numbers as a table: one row per date, one column per series ('–' where none),
+    a projected or threatened value said to be so, as the chart draws it dashed."""
     headers = ["Date", *(series.label for series in figure.series)]
     dates = sorted({point.date for series in figure.series for point in series.points})
-    by_series = [{point.date: point.value for point in series.points} for series in figure.series]
-    rows = [
-        [
-            format_date(day, language),
-            *(format_number(values[day], figure.unit, language) if day in values else "–" for values in by_series),
-        ]
-        for day in dates
-    ]
+    by_series = [{point.date: point for point in series.points} for series in figure.series]
+
+    def cell(point: SeriesPoint) -> str:
+        shown = format_number(point.value, figure.unit, language)
+        return f"{shown} (projected)" if point.projected else shown
+
+    rows = [[format_date(day, language), *(cell(points[day]) if day in points else "–" for points in by_series)] for day in dates]
     return headers, rows
 
 

@@ -238,3 +238,18 @@ def test_series_colours_read_as_text_on_light_and_dark_pages() -> None:
     """Values are written in their series' colour, so each colour passes WCAG AA on white and on the dark page."""
     assert all(contrast(colour, "#ffffff") >= 4.5 for colour in COLOURS)
     assert all(contrast(colour, "#14181d") >= 4.5 for colour in DARK_COLOURS)
+
+
+def test_the_data_table_says_which_values_are_projected() -> None:
+    """The chart draws a projected point dashed; its table, what screen readers and the Markdown
+    read, says so in words."""
+    from briefgen.context import series_table
+    from briefgen.loader import load
+
+    from .conftest import REPO
+
+    (loaded,) = load([REPO / "tests" / "sheets" / "kl-margins.yaml"])
+    figure = next(figure for figure in loaded.sheet.figures if any(point.projected for series in figure.series for point in series.points))
+    _, rows = series_table(figure)
+    projected = [row for row in rows if any(cell.endswith("(projected)") for cell in row[1:])]
+    assert [row[0] for row in projected] == ["1 November 2025"]
