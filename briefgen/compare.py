@@ -22,7 +22,7 @@ from .discover import FACT_SHEET_SUFFIXES, find_fact_sheets
 from .errors import EnvironmentProblem, InvalidFactSheets, UsageError
 from .formatting import escape_markdown, format_figure, format_number
 from .loader import load, validate_document
-from .markings import above, highest
+from .markings import above, highest, highest_of_any
 from .models import NUMBER_DIGITS, Commitment, FactSheet, Figure, Issue, Person
 from .portions import labelled, labelled_previous, labelled_text, marking_of, with_label
 from .yamlsource import YamlProblems, read_yaml
@@ -420,20 +420,6 @@ def section_markings(sections: list[ChangeSection]) -> list[str]:
     return [marking for value in values if (marking := marking_of(value))]
 
 
-def banner_of(markings: list[str]) -> str:
-    """The highest of `markings`, or each scheme's highest when two sheets of different schemes are compared."""
-    try:
-        return highest(markings) or "UNMARKED"
-    except ValueError:
-        return " / ".join(sorted({highest([m for m in markings if m in order]) or "" for order in _orders()} - {""}))
-
-
-def _orders() -> list[tuple[str, ...]]:
-    from .markings import SCHEMES
-
-    return list(SCHEMES.values())
-
-
 def _move_note(move: FigureMove) -> str:
     return f"{move.delta_text}, {move.direction}" if move.delta_text else "unit changed"
 
@@ -448,7 +434,7 @@ def as_text(c: Comparison, old_label: str, new_label: str, *, markings: tuple[st
     Marked values carry their label, and the report opens and closes with its handling marking:
     the highest of `markings` (the two sheets' own) and every label printed."""
     sections = change_sections(c)
-    banner = f"Handling marking: {banner_of([*markings, *section_markings(sections)])}" if markings else None
+    banner = f"Handling marking: {highest_of_any([*markings, *section_markings(sections)])}" if markings else None
     if c.is_empty:
         return "\n".join(filter(None, [banner, f"No changes from {old_label} to {new_label}."])) + "\n"
     lines = [*filter(None, [banner]), f"Changes from {old_label} to {new_label}"]
@@ -496,7 +482,7 @@ def as_markdown(c: Comparison, old_label: str, new_label: str, *, level: int = 1
     """
     sections = change_sections(c)
     title = f"{'#' * level} Changes from {_escape(old_label)} to {_escape(new_label)}"
-    banner = f"Handling marking: **{banner_of([*markings, *section_markings(sections)])}**" if markings else None
+    banner = f"Handling marking: **{highest_of_any([*markings, *section_markings(sections)])}**" if markings else None
     if c.is_empty:
         return "\n\n".join(filter(None, [title, banner, "No changes."])) + "\n"
     blocks = [*filter(None, [title, banner])]
@@ -665,6 +651,7 @@ def headlines(c: Comparison, sheet: FactSheet, limit: int = HEADLINES) -> list[s
     a commitment's compliance, an issue new or gone, a position that moved, a figure that moved
     by a tenth or more. Each line carries the highest marking of what it tells."""
     names = {party.id: party.short_name for party in sheet.parties}
+    ours = {party.id for party in sheet.parties if party.ours}
     priority = {issue.id: issue.priority for issue in sheet.issues}
     found: list[tuple[int, str]] = []
 
@@ -678,7 +665,7 @@ def headlines(c: Comparison, sheet: FactSheet, limit: int = HEADLINES) -> list[s
                 tell(100 if high else 40, f"{issue.title}: now {_words(change.new)} (was {_words(change.old)}).", issue.title, change.old, change.new)
             elif change.field == "priority":
                 tell(45, f"{issue.title}: now {_words(change.new)} priority (was {_words(change.old)}).", issue.title, change.old, change.new)
-            elif change.new is not None and not sheet_party_is_ours(sheet, change.field.removeprefix("position.")):
+            elif change.new is not None and change.field.removeprefix("position.") not in ours:
                 party = names.get(change.field.removeprefix("position."), change.field)
                 tell(70 if high else 30, _position_line(party, issue.title, change.new), issue.title, change.old, change.new)
     for item in c.commitments_changed:
@@ -707,10 +694,6 @@ def headlines(c: Comparison, sheet: FactSheet, limit: int = HEADLINES) -> list[s
             tell(50, f"{person.name} is no longer in the {names.get(delegation.party, delegation.party_name)} delegation.", person.name)
     found.sort(key=lambda item: -item[0])
     return [text for _, text in found[:limit]]
-
-
-def sheet_party_is_ours(sheet: FactSheet, party: str) -> bool:
-    return any(p.id == party and p.ours for p in sheet.parties)
 
 
 def _words(value: str | None) -> str:

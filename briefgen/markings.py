@@ -40,6 +40,20 @@ def highest(markings: Iterable[str | None], scheme: str | None = None) -> str | 
     return max(present, key=SCHEMES[scheme].index)
 
 
+def highest_of_any(markings: list[str]) -> str:
+    """The banner over markings that may come from both schemes (a site listing both, a diff of
+    two sheets): SECRET and TOP SECRET, which both schemes share and rank above every other
+    level, if one is present; else the highest of each scheme, e.g. 'OFFICIAL-SENSITIVE / CUI'."""
+    if not markings:
+        return "UNMARKED"
+    scheme = scheme_for(markings)
+    if scheme is not None:
+        return highest(markings, scheme) or "UNMARKED"
+    if "TOP SECRET" in markings or "SECRET" in markings:
+        return "TOP SECRET" if "TOP SECRET" in markings else "SECRET"
+    return " / ".join(highest([m for m in markings if m in order]) or "" for order in SCHEMES.values() if set(order) & set(markings))
+
+
 def above(marking: str | None, limit: str, scheme: str) -> bool:
     return rank(marking, scheme) > rank(limit, scheme)
 

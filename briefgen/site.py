@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formatting import format_date, format_date_range
 from .manifest import Manifest
-from .markings import SCHEMES, highest, scheme_for
+from .markings import highest_of_any
 from .render import Renderer
 from .write import output_path, safe_name, write_atomic
 
@@ -112,21 +112,7 @@ def _by_negotiation(listings: Iterable[Listing]) -> dict[str, list[Listing]]:
 
 def _page(listings: list[Listing], **extra: Any) -> dict[str, Any]:
     """Variables every site page has: its banner is the highest marking of what it lists."""
-    return {"banner": page_banner([listing.marking for listing in listings]), "listings": listings, **extra}
-
-
-def page_banner(markings: list[str]) -> str:
-    """The highest marking listed. Briefings of both schemes: SECRET and TOP SECRET, which both
-    share and rank above every other level, if one is listed; else the highest of each scheme."""
-    if not markings:
-        return "UNMARKED"
-    scheme = scheme_for(markings)
-    if scheme is not None:
-        return highest(markings, scheme) or "UNMARKED"
-    shared = [marking for marking in markings if marking in ("SECRET", "TOP SECRET")]
-    if shared:
-        return "TOP SECRET" if "TOP SECRET" in shared else "SECRET"
-    return " / ".join(highest([m for m in markings if m in order]) or "" for order in SCHEMES.values() if set(order) & set(markings))
+    return {"banner": highest_of_any([listing.marking for listing in listings]), "listings": listings, **extra}
 
 
 def _atom_feed(listings: list[Listing]) -> bytes:
